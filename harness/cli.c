@@ -1,0 +1,196 @@
+/* Command-line parsing and the run / list commands. */
+#include "harness/cli.h"
+
+#include "common/mxc_error.h"
+#include "harness/runner.h"
+#include "reports/report.h"
+
+#include <curl/curl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char usage_text[] =
+    "usage: mxconform run [options]     run the conformance scenarios against a client\n"
+    "       mxconform list [options]    list the scenarios and the rules they test\n"
+    "       mxconform --help | --version\n"
+    "\n"
+    "run options:\n"
+    "  --client-cmd CMD   run CMD through /bin/sh -c once per scenario (the adapter contract of\n"
+    "                     PROTOCOL.md section 3); without it the built-in reference client runs\n"
+    "  --filter GLOB      only scenarios whose ID, rule ID or rule group matches GLOB\n"
+    "  --level LEVEL      must (default), should or all: the rule levels whose failures fail\n"
+    "                     the run (INFO never fails)\n"
+    "  --junit FILE       also write a JUnit XML report to FILE\n"
+    "  --scenarios DIR    the scenario directory (default: " MXC_SOURCE_DIR "/scenarios)\n"
+    "\n"
+    "list options:\n"
+    "  --scenarios DIR, --filter GLOB as above\n"
+    "\n"
+    "Exit status: 0 all selected scenarios passed, 1 a conformance failure or client error,\n"
+    "2 bad usage or an invalid scenario file, 3 an internal error.\n";
+
+typedef struct cli_options {
+  const char *client_cmd;
+  const char *filter;
+  const char *junit;
+  const char *scenarios;
+  int level;
+} cli_options;
+
+static int usage_error(const char *fmt, const char *arg) {
+  fprintf(stderr, "mxconform: ");
+  fprintf(stderr, fmt, arg);
+  fprintf(stderr, "\nTry 'mxconform --help'.\n");
+  return MXC_EXIT_USAGE;
+}
+
+/* Parses options after the command. Returns -1 when fine, else an exit status. */
+static int parse_options(int argc, char **argv, bool run, cli_options *o) {
+  o->level = MXC_LEVEL_MUST;
+  o->scenarios = MXC_SOURCE_DIR "/scenarios";
+  for (int i = 2; i < argc; i++) {
+    const char *a = argv[i];
+    const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+    if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+      fputs(usage_text, stdout);
+      return MXC_EXIT_PASS;
+    }
+    bool takes = strcmp(a, "--scenarios") == 0 || strcmp(a, "--filter") == 0 ||
+                 (run && (strcmp(a, "--client-cmd") == 0 || strcmp(a, "--junit") == 0 ||
+                          strcmp(a, "--level") == 0));
+    if (!takes)
+      return usage_error("unknown option '%s'", a);
+    if (!v)
+      return usage_error("option '%s' needs a value", a);
+    i++;
+    if (strcmp(a, "--scenarios") == 0)
+      o->scenarios = v;
+    else if (strcmp(a, "--filter") == 0)
+      o->filter = v;
+    else if (strcmp(a, "--client-cmd") == 0) {
+      if (!*v)
+        return usage_error("%s", "--client-cmd needs a non-empty command");
+      o->client_cmd = v;
+    } else if (strcmp(a, "--junit") == 0)
+      o->junit = v;
+    else if ((o->level = mxc_level_parse(v)) < 0)
+      return usage_error("unknown level '%s' (must, should or all)", v);
+  }
+  return -1;
+}
+
+static int load(const cli_options *o, mxc_catalog *cat) {
+  char *errors = NULL;
+  if (mxc_catalog_load(o->scenarios, cat, &errors) != 0) {
+    fprintf(stderr, "mxconform: invalid scenarios:\n%s", errors ? errors : "");
+    free(errors);
+    mxc_catalog_cleanup(cat);
+    return MXC_EXIT_USAGE;
+  }
+  return -1;
+}
+
+static void on_result(const mxc_scenario_result *r, size_t index, size_t total, void *arg) {
+  (void)index;
+  (void)total;
+  mxc_console_scenario(stdout, r, *(const mxc_level *)arg);
+}
+
+static int cmd_run(const cli_options *o) {
+  mxc_catalog cat;
+  int rc = load(o, &cat);
+  if (rc >= 0)
+    return rc;
+  mxc_level level = (mxc_level)o->level;
+  mxc_run_options ro = {
+      .client_cmd = o->client_cmd,
+      .filter = o->filter,
+      .level = level,
+      .on_result = on_result,
+      .on_result_arg = &level,
+  };
+  size_t selected = 0;
+  for (size_t i = 0; i < cat.n; i++)
+    selected += mxc_scenario_selected(&cat.items[i], o->filter);
+  if (selected == 0) {
+    fprintf(stderr, "mxconform: no scenario matches --filter '%s'\n", o->filter);
+    mxc_catalog_cleanup(&cat);
+    return MXC_EXIT_USAGE;
+  }
+  fprintf(stderr, "mxconform: running %zu scenario(s) against %s\n", selected,
+          o->client_cmd ? o->client_cmd : "the built-in reference client");
+  mxc_run_result run;
+  if (mxc_run(&cat, &ro, &run) != 0) {
+    fprintf(stderr, "mxconform: out of memory\n");
+    mxc_catalog_cleanup(&cat);
+    return MXC_EXIT_INTERNAL;
+  }
+  int exit_code = run.failed ? MXC_EXIT_FAIL : MXC_EXIT_PASS;
+  for (size_t i = 0; i < run.n; i++)
+    if (run.results[i].internal_error)
+      exit_code = MXC_EXIT_INTERNAL;
+  mxc_console_summary(stdout, &run);
+  if (o->junit) {
+    int wrc = mxc_junit_write(o->junit, &run);
+    if (wrc) {
+      fprintf(stderr, "mxconform: cannot write %s: %s\n", o->junit, mxc_strerror(wrc));
+      exit_code = MXC_EXIT_INTERNAL;
+    } else {
+      fprintf(stdout, "JUnit report: %s\n", o->junit);
+    }
+  }
+  mxc_run_result_cleanup(&run);
+  mxc_catalog_cleanup(&cat);
+  return exit_code;
+}
+
+static int cmd_list(const cli_options *o) {
+  mxc_catalog cat;
+  int rc = load(o, &cat);
+  if (rc >= 0)
+    return rc;
+  for (size_t i = 0; i < cat.n; i++) {
+    const mxc_scenario *sc = &cat.items[i];
+    if (!mxc_scenario_selected(sc, o->filter))
+      continue;
+    printf("%-40s %-6s ", sc->id, mxc_level_name(sc->level));
+    for (size_t j = 0; j < sc->nrules; j++)
+      printf("%s%s", j ? "," : "", sc->rules[j]->id);
+    printf("\n    %s\n", sc->title);
+  }
+  mxc_catalog_cleanup(&cat);
+  return MXC_EXIT_PASS;
+}
+
+int mxc_cli_main(int argc, char **argv) {
+  if (argc < 2) {
+    fputs(usage_text, stderr);
+    return MXC_EXIT_USAGE;
+  }
+  const char *cmd = argv[1];
+  if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 || strcmp(cmd, "help") == 0) {
+    fputs(usage_text, stdout);
+    return MXC_EXIT_PASS;
+  }
+  if (strcmp(cmd, "--version") == 0) {
+    printf("mxconform %s\n", MXC_VERSION);
+    return MXC_EXIT_PASS;
+  }
+  bool run = strcmp(cmd, "run") == 0;
+  if (!run && strcmp(cmd, "list") != 0)
+    return usage_error("unknown command '%s'", cmd);
+  cli_options o = {0};
+  int rc = parse_options(argc, argv, run, &o);
+  if (rc >= 0)
+    return rc;
+  signal(SIGPIPE, SIG_IGN);
+  if (curl_global_init(CURL_GLOBAL_ALL) != CURLE_OK) {
+    fprintf(stderr, "mxconform: libcurl failed to initialise\n");
+    return MXC_EXIT_INTERNAL;
+  }
+  rc = run ? cmd_run(&o) : cmd_list(&o);
+  curl_global_cleanup();
+  return rc;
+}

@@ -1,0 +1,42 @@
+/* The run result model: the only thing reporters see. */
+#ifndef MXC_RESULT_H
+#define MXC_RESULT_H
+
+#include "harness/driver.h"
+#include "harness/scenario.h"
+#include "harness/verdict.h"
+
+#include <cjson/cJSON.h>
+
+typedef enum { MXC_VERDICT_PASS, MXC_VERDICT_FAIL, MXC_VERDICT_ERROR } mxc_verdict;
+
+typedef struct mxc_scenario_result {
+  const mxc_scenario *sc; /* borrowed from the catalog */
+  mxc_verdict verdict;
+  mxc_check_result *checks;
+  size_t nchecks;
+  mxc_client_outcome client; /* what the client reported, or why it erred */
+  cJSON *transcript;         /* what the mock saw (passwords redacted) */
+  char *internal_error;      /* the harness could not run the scenario */
+  uint64_t deadline_ms;
+  double duration_ms;
+} mxc_scenario_result;
+
+typedef struct mxc_run_result {
+  const char *client_desc; /* "built-in reference client" or the command */
+  mxc_level level;         /* checks at this level or above fail the run */
+  mxc_scenario_result *results;
+  size_t n;
+  size_t passed, failed, errors; /* errors are counted in failed too */
+  double duration_ms;
+} mxc_run_result;
+
+/* Whether a failed check at this rule level fails the scenario under the run's level. */
+static inline bool mxc_level_counts(mxc_level rule_level, mxc_level run_level) {
+  return rule_level != MXC_LEVEL_INFO && rule_level >= run_level;
+}
+
+const char *mxc_verdict_name(mxc_verdict v);
+void mxc_run_result_cleanup(mxc_run_result *r);
+
+#endif

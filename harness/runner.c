@@ -1,0 +1,292 @@
+/* Runs scenarios: temp dir, mock, case file, client driver, transcript, verdicts. */
+#include "harness/runner.h"
+
+#include "common/mxc_error.h"
+#include "common/mxc_util.h"
+#include "mocks/server.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+const char *mxc_verdict_name(mxc_verdict v) {
+  switch (v) {
+  case MXC_VERDICT_PASS: return "PASS";
+  case MXC_VERDICT_FAIL: return "FAIL";
+  default: return "ERROR";
+  }
+}
+
+static void scenario_result_cleanup(mxc_scenario_result *r) {
+  for (size_t i = 0; i < r->nchecks; i++)
+    mxc_check_result_cleanup(&r->checks[i]);
+  free(r->checks);
+  mxc_client_outcome_cleanup(&r->client);
+  cJSON_Delete(r->transcript);
+  free(r->internal_error);
+  memset(r, 0, sizeof *r);
+}
+
+void mxc_run_result_cleanup(mxc_run_result *r) {
+  if (!r)
+    return;
+  for (size_t i = 0; i < r->n; i++)
+    scenario_result_cleanup(&r->results[i]);
+  free(r->results);
+  r->results = NULL;
+  r->n = 0;
+}
+
+bool mxc_scenario_selected(const mxc_scenario *sc, const char *glob) {
+  if (!glob || !*glob)
+    return true;
+  if (mxc_glob_match(glob, sc->id))
+    return true;
+  for (size_t i = 0; i < sc->nrules; i++)
+    if (mxc_glob_match(glob, sc->rules[i]->id) || mxc_glob_match(glob, sc->rules[i]->group))
+      return true;
+  return false;
+}
+
+/* ---- one scenario on one loop ---- */
+
+typedef struct scenario_run {
+  mxc_mock *mock;
+  mxc_driver *driver;
+  bool mock_closed;
+  mxc_scenario_result *res;
+} scenario_run;
+
+static void on_mock_closed(mxc_mock *m, void *arg) {
+  scenario_run *run = arg;
+  (void)m;
+  run->mock_closed = true;
+}
+
+static void on_client_done(mxc_driver *d, void *arg) {
+  scenario_run *run = arg;
+  mxc_driver_take_outcome(d, &run->res->client);
+  mxc_mock_stop(run->mock, on_mock_closed, run);
+  mxc_driver_close(d);
+  run->driver = NULL;
+}
+
+/* The case as the client receives it: the scenario's client part, the real base URL. */
+static int make_case(const mxc_scenario *sc, const char *base_url, const char *state_dir,
+                     mxc_case *cs, char **case_json) {
+  char err[300];
+  cJSON *doc = mxc_case_to_json(&sc->client);
+  if (!doc)
+    return MXC_ENOMEM;
+  cJSON_ReplaceItemInObject(doc, "base_url", cJSON_CreateString(base_url));
+  cJSON_ReplaceItemInObject(doc, "scenario", cJSON_CreateString(sc->id));
+  int rc = mxc_case_from_json(doc, cs, err, sizeof err);
+  if (rc == 0) {
+    cs->state_dir = mxc_strdup(state_dir);
+    *case_json = cJSON_Print(doc);
+    if (!cs->state_dir || !*case_json)
+      rc = MXC_ENOMEM;
+  }
+  cJSON_Delete(doc);
+  return rc;
+}
+
+static uint64_t deadline_for(const mxc_case *cs) {
+  /* start-up, every attempt, the restart and a relaunch, each within the client's timeout */
+  uint64_t steps = 2 + cs->nattempts + (cs->relaunch ? 1 : 0);
+  return steps * (uint64_t)cs->timeout_ms + MXC_DRIVER_GRACE_MS;
+}
+
+static void judge(const mxc_scenario *sc, const mxc_run_options *opt, mxc_scenario_result *res) {
+  const char **passwords = calloc(sc->client.nattempts ? sc->client.nattempts : 1, sizeof *passwords);
+  res->checks = calloc(sc->nexpect, sizeof *res->checks);
+  if (!passwords || !res->checks) {
+    free(passwords);
+    res->internal_error = mxc_strdup("out of memory judging the scenario");
+    res->verdict = MXC_VERDICT_ERROR;
+    return;
+  }
+  for (size_t i = 0; i < sc->client.nattempts; i++)
+    passwords[i] = sc->client.attempts[i].password;
+  mxc_verdict_input in = {
+      .report = res->client.report,
+      .transcript = res->transcript,
+      .navigation = sc->client.navigation,
+      .passwords = passwords,
+      .nattempts = sc->client.nattempts,
+  };
+  bool failed = false;
+  for (size_t i = 0; i < sc->nexpect; i++) {
+    if (mxc_verdict_check(&sc->expect[i], &in, &res->checks[res->nchecks]) != 0)
+      continue;
+    mxc_check_result *c = &res->checks[res->nchecks++];
+    if (!c->passed && mxc_level_counts(c->rule->level, opt->level))
+      failed = true;
+  }
+  free(passwords);
+  if (res->client.error || res->internal_error)
+    res->verdict = MXC_VERDICT_ERROR;
+  else
+    res->verdict = failed ? MXC_VERDICT_FAIL : MXC_VERDICT_PASS;
+}
+
+/* Replaces each secret in s with asterisks, in place. */
+static void redact_str(char *s, const char *const *secrets, size_t n) {
+  for (size_t i = 0; s && i < n; i++) {
+    size_t len = strlen(secrets[i]);
+    if (len == 0)
+      continue;
+    for (char *p = strstr(s, secrets[i]); p; p = strstr(p + len, secrets[i]))
+      memset(p, '*', len);
+  }
+}
+
+static void redact_json(cJSON *v, const char *const *secrets, size_t n) {
+  cJSON *it;
+  if (cJSON_IsString(v))
+    redact_str(v->valuestring, secrets, n);
+  cJSON_ArrayForEach(it, v) redact_json(it, secrets, n);
+}
+
+/* Passwords never reach reports: whatever the client echoed is masked after judging. */
+static void redact_result(const mxc_scenario *sc, mxc_scenario_result *res) {
+  size_t n = 0;
+  const char **secrets = calloc(sc->naccounts + sc->client.nattempts + 1, sizeof *secrets);
+  if (!secrets)
+    return;
+  for (size_t i = 0; i < sc->naccounts; i++)
+    secrets[n++] = sc->accounts[i].password;
+  for (size_t i = 0; i < sc->client.nattempts; i++)
+    secrets[n++] = sc->client.attempts[i].password;
+  redact_json(res->client.report, secrets, n);
+  redact_json(res->transcript, secrets, n);
+  redact_str(res->client.stderr_tail, secrets, n);
+  redact_str(res->client.error, secrets, n);
+  for (size_t i = 0; i < res->nchecks; i++) {
+    redact_str(res->checks[i].expected, secrets, n);
+    redact_str(res->checks[i].seen, secrets, n);
+  }
+  free(secrets);
+}
+
+int mxc_run_scenario(const mxc_scenario *sc, const mxc_run_options *opt, mxc_scenario_result *res) {
+  int rc = 0;
+  uv_loop_t loop;
+  scenario_run run = {.res = res};
+  mxc_case cs;
+  memset(&cs, 0, sizeof cs);
+  char *case_json = NULL, *case_path = NULL, *work = NULL, *state = NULL, *base_url = NULL;
+  uint64_t t0 = mxc_now_us();
+  memset(res, 0, sizeof *res);
+  res->sc = sc;
+  res->client.exit_status = -1;
+
+  char *tmp = mxc_tempdir_create("mxconform");
+  if (!tmp) {
+    res->internal_error = mxc_strdup("cannot create a temporary directory");
+    rc = MXC_EIO;
+    goto out_noloop;
+  }
+  work = mxc_asprintf("%s/work", tmp);
+  state = mxc_asprintf("%s/state", tmp);
+  case_path = mxc_asprintf("%s/case.json", tmp);
+  if (!work || !state || !case_path || mkdir(work, 0700) != 0 || mkdir(state, 0700) != 0) {
+    res->internal_error = mxc_strdup("cannot prepare the scenario's directories");
+    rc = MXC_EIO;
+    goto out_noloop;
+  }
+  uv_loop_init(&loop);
+  mxc_mock_config mcfg = {
+      .host = "127.0.0.1",
+      .port = 0,
+      .runtime = sc->runtime,
+      .faults = sc->faults,
+      .nfaults = sc->nfaults,
+  };
+  rc = mxc_mock_start(&loop, &mcfg, &run.mock);
+  if (rc) {
+    res->internal_error = mxc_asprintf("the mock did not start: %s", mxc_strerror(rc));
+    goto out;
+  }
+  base_url = mxc_asprintf("http://127.0.0.1:%d/", mxc_mock_port(run.mock));
+  rc = base_url ? make_case(sc, base_url, state, &cs, &case_json) : MXC_ENOMEM;
+  if (rc == 0)
+    rc = mxc_file_write_atomic(case_path, case_json, strlen(case_json));
+  if (rc) {
+    res->internal_error = mxc_asprintf("cannot write the case file: %s", mxc_strerror(rc));
+    mxc_mock_stop(run.mock, on_mock_closed, &run);
+    goto out;
+  }
+  res->deadline_ms = deadline_for(&cs);
+  mxc_driver_spec spec = {
+      .client_cmd = opt->client_cmd,
+      .cs = &cs,
+      .case_path = case_path,
+      .workdir = work,
+      .deadline_ms = res->deadline_ms,
+  };
+  rc = mxc_driver_start(&loop, &spec, on_client_done, &run, &run.driver);
+  if (rc) {
+    res->internal_error = mxc_asprintf("cannot start the client: %s", mxc_strerror(rc));
+    mxc_mock_stop(run.mock, on_mock_closed, &run);
+    goto out;
+  }
+out:
+  /* runs the scenario to its end, then until every handle has closed */
+  while (uv_run(&loop, UV_RUN_DEFAULT) != 0)
+    ;
+  if (run.mock) {
+    res->transcript = mxc_mock_transcript_take(run.mock);
+    mxc_mock_free(run.mock);
+  }
+  if (uv_loop_close(&loop) != 0 && !res->internal_error)
+    res->internal_error = mxc_strdup("a libuv handle was left open");
+out_noloop:
+  if (!res->transcript)
+    res->transcript = cJSON_CreateObject();
+  judge(sc, opt, res);
+  redact_result(sc, res);
+  mxc_case_cleanup(&cs);
+  free(case_json);
+  free(case_path);
+  free(base_url);
+  free(work);
+  free(state);
+  if (tmp) {
+    mxc_tree_remove(tmp);
+    free(tmp);
+  }
+  res->duration_ms = (double)(mxc_now_us() - t0) / 1000.0;
+  return rc;
+}
+
+int mxc_run(const mxc_catalog *cat, const mxc_run_options *opt, mxc_run_result *out) {
+  uint64_t t0 = mxc_now_us();
+  memset(out, 0, sizeof *out);
+  out->client_desc = opt->client_cmd ? opt->client_cmd : "built-in reference client";
+  out->level = opt->level;
+  size_t total = 0;
+  for (size_t i = 0; i < cat->n; i++)
+    total += mxc_scenario_selected(&cat->items[i], opt->filter);
+  out->results = calloc(total ? total : 1, sizeof *out->results);
+  if (!out->results)
+    return MXC_ENOMEM;
+  for (size_t i = 0; i < cat->n; i++) {
+    const mxc_scenario *sc = &cat->items[i];
+    if (!mxc_scenario_selected(sc, opt->filter))
+      continue;
+    mxc_scenario_result *r = &out->results[out->n++];
+    mxc_run_scenario(sc, opt, r);
+    if (r->verdict == MXC_VERDICT_PASS)
+      out->passed++;
+    else
+      out->failed++;
+    if (r->verdict == MXC_VERDICT_ERROR)
+      out->errors++;
+    if (opt->on_result)
+      opt->on_result(r, out->n - 1, total, opt->on_result_arg);
+  }
+  out->duration_ms = (double)(mxc_now_us() - t0) / 1000.0;
+  return 0;
+}

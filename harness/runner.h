@@ -1,0 +1,28 @@
+/* The runner: each selected scenario on its own loop with its own mock, client and deadline. */
+#ifndef MXC_RUNNER_H
+#define MXC_RUNNER_H
+
+#include "harness/result.h"
+#include "harness/scenario.h"
+
+
+typedef struct mxc_run_options {
+  const char *client_cmd; /* NULL: built-in reference client */
+  const char *filter;     /* glob on scenario IDs, rule IDs and rule groups; NULL: all */
+  mxc_level level;
+  /* called after each scenario, in catalog order (NULL: nothing) */
+  void (*on_result)(const mxc_scenario_result *r, size_t index, size_t total, void *arg);
+  void *on_result_arg;
+} mxc_run_options;
+
+/* Whether scenario sc is selected by glob (NULL selects all). */
+bool mxc_scenario_selected(const mxc_scenario *sc, const char *glob);
+
+/* Runs the selected scenarios of cat in catalog order into *out (cleanup with
+ * mxc_run_result_cleanup). Returns 0, or a negative code for an internal failure. */
+int mxc_run(const mxc_catalog *cat, const mxc_run_options *opt, mxc_run_result *out);
+
+/* Runs one scenario into *res. Returns 0 or a negative code (res->internal_error says why). */
+int mxc_run_scenario(const mxc_scenario *sc, const mxc_run_options *opt, mxc_scenario_result *res);
+
+#endif

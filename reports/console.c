@@ -1,0 +1,39 @@
+/* Console reporter: a block per scenario, and the closing "N passed, N failed" line. */
+#include "reports/report.h"
+
+#include <string.h>
+
+void mxc_console_scenario(FILE *out, const mxc_scenario_result *r, mxc_level level) {
+  fprintf(out, "%-5s %s  (%.0f ms)\n", mxc_verdict_name(r->verdict), r->sc->id, r->duration_ms);
+  if (r->internal_error)
+    fprintf(out, "      harness error: %s\n", r->internal_error);
+  if (r->client.error)
+    fprintf(out, "      client error: %s\n", r->client.error);
+  for (size_t i = 0; i < r->nchecks; i++) {
+    const mxc_check_result *c = &r->checks[i];
+    if (c->passed)
+      continue;
+    const char *tag = mxc_level_counts(c->rule->level, level) ? "" : " (not failing at this level)";
+    fprintf(out, "      %s %s [%s] %s%s\n", c->rule->id, mxc_level_name(c->rule->level),
+            mxc_side_name(c->side), mxc_check_def_of(c->kind)->name, tag);
+    fprintf(out, "        expected: %s\n", c->expected);
+    fprintf(out, "        seen:     %s\n", c->seen);
+  }
+  if (r->verdict != MXC_VERDICT_PASS && r->client.stderr_tail && *r->client.stderr_tail) {
+    const char *tail = r->client.stderr_tail;
+    size_t len = strlen(tail);
+    if (len > 400)
+      tail += len - 400;
+    fprintf(out, "      client stderr (tail): %s%s", tail, tail[strlen(tail) - 1] == '\n' ? "" : "\n");
+  }
+  fflush(out);
+}
+
+void mxc_console_summary(FILE *out, const mxc_run_result *run) {
+  fprintf(out, "\n%zu scenario(s) against %s, level %s, %.1f s", run->n, run->client_desc,
+          mxc_level_name(run->level), run->duration_ms / 1000.0);
+  if (run->errors)
+    fprintf(out, "; %zu client error(s)", run->errors);
+  fprintf(out, "\n%zu passed, %zu failed\n", run->passed, run->failed);
+  fflush(out);
+}

@@ -1,0 +1,23 @@
+/* Reporters: each turns a run result into one format, knowing nothing of how it was made. */
+#ifndef MXC_REPORT_H
+#define MXC_REPORT_H
+
+#include "common/mxc_util.h"
+#include "harness/result.h"
+
+#include <stdio.h>
+
+/* Console: a block per scenario as it finishes, then the summary ending "N passed, N failed". */
+void mxc_console_scenario(FILE *out, const mxc_scenario_result *r, mxc_level level);
+void mxc_console_summary(FILE *out, const mxc_run_result *run);
+
+/* JUnit XML, written to a temporary name and renamed. Returns 0 or a negative code. */
+int mxc_junit_write(const char *path, const mxc_run_result *run);
+
+/* Shared escaping: XML text/attribute escaping that also drops characters XML 1.0 forbids. */
+int mxc_xml_escape(mxc_buf *out, const char *s);
+
+/* A compact, readable line per transcript exchange ("#3 c2 POST /xas/ login -> 401 ..."). */
+int mxc_transcript_lines(mxc_buf *out, const cJSON *transcript, const char *indent);
+
+#endif
