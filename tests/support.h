@@ -1,0 +1,38 @@
+/* Test helpers: a mock on its own loop thread, raw sockets, and running the built programs. */
+#ifndef MXC_TEST_SUPPORT_H
+#define MXC_TEST_SUPPORT_H
+
+#include "mocks/server.h"
+
+#include <cjson/cJSON.h>
+#include <stddef.h>
+
+typedef struct mxc_test_mock mxc_test_mock;
+
+/* Starts a mock with cfg on a loop in a background thread; aborts the test on failure. */
+mxc_test_mock *mxc_test_mock_start(const mxc_mock_config *cfg);
+int mxc_test_mock_port(const mxc_test_mock *m);
+/* "http://127.0.0.1:PORT/" (static buffer per mock). */
+const char *mxc_test_mock_url(const mxc_test_mock *m);
+/* Stops the mock, joins its thread, and returns the transcript (caller frees). */
+cJSON *mxc_test_mock_stop(mxc_test_mock *m);
+
+/* A default account set: alice/s3cret (User), bob/hunter2 inactive, root/toor (Administrator). */
+const mxc_account *mxc_test_accounts(size_t *n);
+
+/* Sends bytes on a new TCP connection to 127.0.0.1:port, half-closes when `shutdown_after`,
+ * and reads what comes back until the server closes or timeout_ms of silence. Returns a
+ * malloc'ed NUL-terminated buffer (length in *out_len) or NULL when the connect failed. */
+char *mxc_test_raw(int port, const void *bytes, size_t len, int shutdown_after, int timeout_ms,
+                   size_t *out_len);
+
+/* Runs a shell command line, capturing stdout (stderr goes to the test's stderr).
+ * Returns the exit status (or 128+signal) and the output in *out (malloc'ed). */
+int mxc_test_sh(const char *cmdline, char **out);
+
+/* Path of a built program ("mxconform", "mxclient") from MXC_BUILD_DIR. Static buffer. */
+const char *mxc_test_bin(const char *name);
+/* Path under the source tree from MXC_SOURCE_DIR. Static buffer. */
+const char *mxc_test_src(const char *rel);
+
+#endif

@@ -1,0 +1,210 @@
+/* End to end: the mxconform program over the real scenarios, with the built-in client, with
+ * build/mxclient through the adapter contract, and with clients that lie or misbehave. */
+#include "support.h"
+
+#include "common/mxc_util.h"
+
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* A result line that claims the sign-in worked, printed without talking to anybody. */
+#define LIAR_LINE                                                                                  \
+  "{\"attempts\":[{\"status\":200,\"validation_message\":\"\"}],\"restarted\":true,"           \
+  "\"page\":\"Home_User\"}"
+
+static int run_mxconform(const char *args, char **out) {
+  char *cmd = mxc_asprintf("'%s' %s 2>/dev/null", mxc_test_bin("mxconform"), args);
+  int st = mxc_test_sh(cmd, out);
+  free(cmd);
+  return st;
+}
+
+static char *temp_path(const char *name) {
+  char *dir = mxc_tempdir_create("mxc-e2e");
+  cr_assert_not_null(dir);
+  char *p = mxc_asprintf("%s/%s", dir, name);
+  free(dir);
+  return p;
+}
+
+/* Writes an executable shell script and returns its path: the client commands below. */
+static char *script(const char *body) {
+  char *path = temp_path("client.sh");
+  char *text = mxc_asprintf("#!/bin/sh\n%s\n", body);
+  cr_assert_eq(mxc_file_write_atomic(path, text, strlen(text)), 0);
+  cr_assert_eq(chmod(path, 0755), 0);
+  free(text);
+  return path;
+}
+
+/* The liar: prints a success without any wire traffic; `tail` runs after it. */
+static char *liar(const char *tail) {
+  char *body = mxc_asprintf("cat <<'EOF'\n" LIAR_LINE "\nEOF\n%s", tail);
+  char *path = script(body);
+  free(body);
+  return path;
+}
+
+static size_t count(const char *hay, const char *needle) {
+  size_t n = 0;
+  for (const char *p = strstr(hay, needle); p; p = strstr(p + 1, needle))
+    n++;
+  return n;
+}
+
+Test(e2e, builtin_client_passes_all_three_and_writes_junit, .timeout = 60) {
+  char *junit = temp_path("junit.xml");
+  char *args = mxc_asprintf("run --junit '%s'", junit);
+  char *out = NULL;
+  int st = run_mxconform(args, &out);
+  cr_expect_eq(st, 0, "exit %d, output:\n%s", st, out);
+  cr_expect(strstr(out, "3 passed, 0 failed") != NULL, "%s", out);
+  cr_expect(strstr(out, "PASS  OK-1-signin-restarts-home") != NULL, "%s", out);
+  cr_expect(strstr(out, "PASS  DENY-1-wrong-password") != NULL, "%s", out);
+  cr_expect(strstr(out, "PASS  NET-1-connection-refused") != NULL, "%s", out);
+  char *xml = NULL;
+  cr_assert_eq(mxc_file_read(junit, 1u << 24, &xml, NULL), 0, "no JUnit file at %s", junit);
+  cr_expect_eq(count(xml, "<testcase "), 3, "%s", xml);
+  cr_expect_null(strstr(xml, "<failure"), "%s", xml);
+  cr_expect(strstr(xml, "tests=\"3\" failures=\"0\" errors=\"0\"") != NULL, "%s", xml);
+  /* both sides of the evidence are in the report */
+  cr_expect(strstr(xml, "client report:") != NULL);
+  cr_expect(strstr(xml, "POST /xas/ login") != NULL);
+  free(xml);
+  free(out);
+  free(args);
+  free(junit);
+}
+
+Test(e2e, mxclient_through_the_adapter_passes_all_three, .timeout = 60) {
+  char *args = mxc_asprintf("run --client-cmd '%s'", mxc_test_bin("mxclient"));
+  char *out = NULL;
+  int st = run_mxconform(args, &out);
+  cr_expect_eq(st, 0, "exit %d, output:\n%s", st, out);
+  cr_expect(strstr(out, "3 passed, 0 failed") != NULL, "%s", out);
+  free(out);
+  free(args);
+}
+
+Test(e2e, lying_client_fails_all_three, .timeout = 60) {
+  char *out = NULL;
+  char *cmd = liar("");
+  char *args = mxc_asprintf("run --client-cmd '%s'", cmd);
+  int st = run_mxconform(args, &out);
+  free(args);
+  free(cmd);
+  cr_expect_eq(st, 1, "exit %d, output:\n%s", st, out);
+  cr_expect(strstr(out, "0 passed, 3 failed") != NULL, "%s", out);
+  cr_expect_eq(count(out, "FAIL  "), 3, "%s", out);
+  /* the wire side is what unmasks it */
+  cr_expect(strstr(out, "no /xas/ call at all") != NULL, "%s", out);
+  free(out);
+}
+
+Test(e2e, junit_shows_the_failure_with_expected_and_seen, .timeout = 60) {
+  char *junit = temp_path("junit.xml");
+  char *cmd = liar("");
+  char *args = mxc_asprintf("run --filter 'OK-*' --junit '%s' --client-cmd '%s'", junit, cmd);
+  free(cmd);
+  int st = run_mxconform(args, NULL);
+  cr_expect_eq(st, 1);
+  char *xml = NULL;
+  cr_assert_eq(mxc_file_read(junit, 1u << 24, &xml, NULL), 0);
+  cr_expect_eq(count(xml, "<testcase "), 1, "%s", xml);
+  cr_expect(strstr(xml, "<failure") != NULL, "%s", xml);
+  cr_expect(strstr(xml, "expected: wire: after the 200 login") != NULL, "%s", xml);
+  free(xml);
+  free(args);
+  free(junit);
+}
+
+Test(e2e, filter_selects_by_rule_group_and_rejects_no_match, .timeout = 60) {
+  char *out = NULL;
+  cr_expect_eq(run_mxconform("run --filter DENY", &out), 0);
+  cr_expect(strstr(out, "1 passed, 0 failed") != NULL, "%s", out);
+  cr_expect(strstr(out, "DENY-1-wrong-password") != NULL, "%s", out);
+  free(out);
+  cr_expect_eq(run_mxconform("run --filter 'NOPE-*'", NULL), 2);
+}
+
+Test(e2e, client_errors_fail_the_scenario, .timeout = 60) {
+  char *out = NULL;
+  /* exits non-zero after printing a good-looking result */
+  char *cmd = liar("exit 3");
+  char *args = mxc_asprintf("run --filter NET --client-cmd '%s'", cmd);
+  int st = run_mxconform(args, &out);
+  free(args);
+  free(cmd);
+  cr_expect_eq(st, 1, "%s", out);
+  cr_expect(strstr(out, "ERROR NET-1-connection-refused") != NULL, "%s", out);
+  cr_expect(strstr(out, "exit status 3") != NULL, "%s", out);
+  free(out);
+  /* no result line at all */
+  st = run_mxconform("run --filter NET --client-cmd 'echo hello; echo oops >&2'", &out);
+  cr_expect_eq(st, 1, "%s", out);
+  cr_expect(strstr(out, "not valid JSON") != NULL, "%s", out);
+  cr_expect(strstr(out, "oops") != NULL, "stderr tail missing: %s", out);
+  free(out);
+}
+
+Test(e2e, hanging_client_is_killed_at_the_deadline, .timeout = 60) {
+  char *out = NULL;
+  uint64_t t0 = mxc_now_ms();
+  /* a background child too: the whole process group goes at the deadline */
+  int st = run_mxconform("run --filter NET --client-cmd 'sleep 100 & sleep 100'", &out);
+  uint64_t took = mxc_now_ms() - t0;
+  cr_expect_eq(st, 1, "%s", out);
+  cr_expect(strstr(out, "deadline") != NULL, "%s", out);
+  cr_expect_lt(took, 30000, "the run took %llu ms", (unsigned long long)took);
+  free(out);
+  /* nothing of it survives */
+  cr_expect_neq(mxc_test_sh("pgrep -f 'sleep 10[0]' >/dev/null", NULL), 0,
+                "a child of the client outlived the run");
+}
+
+Test(e2e, passwords_never_reach_reports, .timeout = 60) {
+  char *junit = temp_path("junit.xml");
+  /* a client that puts the password in its message and on stderr */
+  char *cmd = script("echo \"pw=$MXC_PASSWORD\" >&2\n"
+                     "printf '{\"attempts\":[{\"status\":401,\"validation_message\":\"bad %s\"}],"
+                     "\"restarted\":false,\"page\":\"Login\"}\\n' \"$MXC_PASSWORD\"");
+  char *args = mxc_asprintf("run --junit '%s' --client-cmd '%s'", junit, cmd);
+  free(cmd);
+  char *out = NULL;
+  int st = run_mxconform(args, &out);
+  cr_expect_eq(st, 1, "%s", out);
+  char *xml = NULL;
+  cr_assert_eq(mxc_file_read(junit, 1u << 24, &xml, NULL), 0);
+  const char *secrets[] = {"s3cret-Alice", "not-her-Password", "r00t-Admin!"};
+  for (size_t i = 0; i < sizeof secrets / sizeof secrets[0]; i++) {
+    cr_expect_null(strstr(out, secrets[i]), "%s in the console output", secrets[i]);
+    cr_expect_null(strstr(xml, secrets[i]), "%s in the JUnit file", secrets[i]);
+  }
+  /* and DENY-2 caught the echo */
+  cr_expect(strstr(out, "the message contains the password") != NULL, "%s", out);
+  free(xml);
+  free(out);
+  free(args);
+  free(junit);
+}
+
+Test(e2e, cli_usage_and_exit_codes, .timeout = 30) {
+  char *out = NULL;
+  cr_expect_eq(run_mxconform("--help", &out), 0);
+  cr_expect(strstr(out, "mxconform run") != NULL && strstr(out, "--client-cmd") != NULL, "%s", out);
+  free(out);
+  cr_expect_eq(run_mxconform("--version", &out), 0);
+  cr_expect(strstr(out, "mxconform ") == out, "%s", out);
+  free(out);
+  cr_expect_eq(run_mxconform("run --bogus", NULL), 2);
+  cr_expect_eq(run_mxconform("frobnicate", NULL), 2);
+  cr_expect_eq(run_mxconform("run --level sometimes", NULL), 2);
+  cr_expect_eq(run_mxconform("run --scenarios /nonexistent/dir", NULL), 2);
+  cr_expect_eq(run_mxconform("list", &out), 0);
+  cr_expect_eq(count(out, "\n    "), 3, "%s", out);
+  free(out);
+}
