@@ -3,6 +3,7 @@
 
 #include "common/mxc_error.h"
 #include "harness/runner.h"
+#include "harness/serve.h"
 #include "reports/report.h"
 
 #include <curl/curl.h>
@@ -14,6 +15,7 @@
 static const char usage_text[] =
     "usage: mxconform run [options]     run the conformance scenarios against a client\n"
     "       mxconform list [options]    list the scenarios and the rules they test\n"
+    "       mxconform serve [options]   run the mock runtime alone ('mxconform serve --help')\n"
     "       mxconform --help | --version\n"
     "\n"
     "run options:\n"
@@ -178,6 +180,8 @@ int mxc_cli_main(int argc, char **argv) {
     printf("mxconform %s\n", MXC_VERSION);
     return MXC_EXIT_PASS;
   }
+  if (strcmp(cmd, "serve") == 0)
+    return mxc_serve_main(argc, argv);
   bool run = strcmp(cmd, "run") == 0;
   if (!run && strcmp(cmd, "list") != 0)
     return usage_error("unknown command '%s'", cmd);

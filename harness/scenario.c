@@ -81,16 +81,20 @@ static bool valid_id(const char *s) {
   return true;
 }
 
-static int load_accounts(load_ctx *cx, const cJSON *arr, mxc_scenario *sc) {
+/* Parses an array of accounts; `base` is its JSON path ("$.accounts", or "$"). On error the
+ * accounts parsed so far stay in *out for the caller to free. */
+static int load_accounts(load_ctx *cx, const cJSON *arr, const char *base, mxc_account **out,
+                         size_t *count) {
   static const char *const keys[] = {"username", "password", "roles", "active", NULL};
   size_t n = (size_t)cJSON_GetArraySize(arr);
-  sc->accounts = calloc(n ? n : 1, sizeof *sc->accounts);
-  if (!sc->accounts)
+  *count = 0;
+  *out = calloc(n ? n : 1, sizeof **out);
+  if (!*out)
     return MXC_ENOMEM;
   const cJSON *a;
   cJSON_ArrayForEach(a, arr) {
-    char path[64];
-    snprintf(path, sizeof path, "$.accounts[%zu]", sc->naccounts);
+    char path[96];
+    snprintf(path, sizeof path, "%s[%zu]", base, *count);
     if (!cJSON_IsObject(a))
       return bad(cx, path, "expected an object, got %s", type_name(a));
     if (only_keys(cx, a, path, keys))
@@ -103,7 +107,7 @@ static int load_accounts(load_ctx *cx, const cJSON *arr, mxc_scenario *sc) {
       return MXC_ESCENARIO;
     if (active && !cJSON_IsBool(active))
       return bad(cx, path, "\"active\" must be a boolean, got %s", type_name(active));
-    mxc_account *acc = &sc->accounts[sc->naccounts++];
+    mxc_account *acc = &(*out)[(*count)++];
     acc->username = mxc_strdup(u->valuestring);
     acc->password = mxc_strdup(p->valuestring);
     acc->active = !active || cJSON_IsTrue(active);
@@ -113,7 +117,7 @@ static int load_accounts(load_ctx *cx, const cJSON *arr, mxc_scenario *sc) {
     const cJSON *r;
     cJSON_ArrayForEach(r, roles) {
       if (!cJSON_IsString(r)) {
-        char rp[96];
+        char rp[160];
         snprintf(rp, sizeof rp, "%s.roles[%zu]", path, acc->nroles);
         return bad(cx, rp, "expected a role name (string), got %s", type_name(r));
       }
@@ -349,7 +353,7 @@ int mxc_scenario_parse(const char *file, const char *text, size_t len, mxc_scena
       sc->level = rule->level;
     sc->rules[sc->nrules++] = rule;
   }
-  if ((rc = load_accounts(&cx, accounts, sc)))
+  if ((rc = load_accounts(&cx, accounts, "$.accounts", &sc->accounts, &sc->naccounts)))
     goto out;
   sc->runtime.accounts = sc->accounts;
   sc->runtime.naccounts = sc->naccounts;
@@ -396,14 +400,7 @@ void mxc_scenario_cleanup(mxc_scenario *sc) {
   free(sc->title);
   free(sc->description);
   free(sc->rules);
-  for (size_t i = 0; i < sc->naccounts; i++) {
-    free(sc->accounts[i].username);
-    free(sc->accounts[i].password);
-    for (size_t j = 0; j < sc->accounts[i].nroles; j++)
-      free(sc->accounts[i].roles[j]);
-    free(sc->accounts[i].roles);
-  }
-  free(sc->accounts);
+  mxc_accounts_free(sc->accounts, sc->naccounts);
   for (size_t i = 0; i < sc->nfaults; i++)
     mxc_fault_cleanup(&sc->faults[i]);
   free(sc->faults);
@@ -412,6 +409,49 @@ void mxc_scenario_cleanup(mxc_scenario *sc) {
     free(sc->expect[i].str_value);
   free(sc->expect);
   memset(sc, 0, sizeof *sc);
+}
+
+/* ---- account lists (serve --accounts) ---- */
+
+int mxc_accounts_parse(const char *file, const char *text, size_t len, mxc_account **out,
+                       size_t *n, char **err) {
+  load_ctx cx = {.file = file};
+  const char *end = NULL;
+  *out = NULL;
+  *n = 0;
+  *err = NULL;
+  cJSON *doc = cJSON_ParseWithLengthOpts(text, len, &end, 0);
+  int rc;
+  if (!doc) {
+    int line, col;
+    line_col(text, end && end >= text ? (size_t)(end - text) : 0, &line, &col);
+    cx.err = mxc_asprintf("%s:%d:%d: invalid JSON", file, line, col);
+    rc = MXC_ESCENARIO;
+  } else if (!cJSON_IsArray(doc)) {
+    rc = bad(&cx, "$", "expected an array of accounts, got %s", type_name(doc));
+  } else {
+    rc = load_accounts(&cx, doc, "$", out, n);
+  }
+  cJSON_Delete(doc);
+  if (rc) {
+    mxc_accounts_free(*out, *n);
+    *out = NULL;
+    *n = 0;
+    *err = cx.err ? cx.err : mxc_asprintf("%s: %s", file, mxc_strerror(rc));
+    return MXC_ESCENARIO;
+  }
+  return 0;
+}
+
+void mxc_accounts_free(mxc_account *accounts, size_t n) {
+  for (size_t i = 0; accounts && i < n; i++) {
+    free(accounts[i].username);
+    free(accounts[i].password);
+    for (size_t j = 0; j < accounts[i].nroles; j++)
+      free(accounts[i].roles[j]);
+    free(accounts[i].roles);
+  }
+  free(accounts);
 }
 
 /* ---- catalog ---- */

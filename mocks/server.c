@@ -41,6 +41,7 @@ typedef struct conn {
   int writes_pending;
   bool close_after_writes;
   cJSON *record;
+  char peer[64];
   struct conn *prev, *next;
 } conn;
 
@@ -60,6 +61,9 @@ struct mxc_mock {
   int port;
   uint64_t idle_ms;
   mxc_runtime *rt;
+  mxc_runtime_config runtime_cfg;
+  mxc_control control;
+  char *scenario_id;
   mxc_transcript transcript;
   mxc_fault *faults;
   int *fault_hits;
@@ -261,7 +265,6 @@ static int conn_respond(conn *c, const mxc_http_response *res, cJSON *rec, bool 
   mxc_buf_cleanup(&out);
   if (!keep_alive)
     c->close_after_writes = true;
-  c->mock->responses++;
   return rc;
 }
 
@@ -377,12 +380,28 @@ static void record_request(conn *c, cJSON *rec, const char *method) {
   cJSON_AddNumberToObject(rec, "request_body_bytes", (double)c->body.len);
 }
 
+/* Answers a /_mxconform/ request; not recorded, not counted. */
+static bool conn_handle_control(conn *c, const char *method, bool keep_alive, bool http10) {
+  mxc_http_response res = {0};
+  int rc = mxc_control_handle(c->mock, &c->mock->control, method, c->url.data, &res);
+  if (rc == 0)
+    rc = conn_respond(c, &res, NULL, keep_alive, http10);
+  mxc_http_response_cleanup(&res);
+  if (rc) {
+    conn_close(c, "server_error", false);
+    return false;
+  }
+  return keep_alive;
+}
+
 /* Answers the request just parsed. Returns false when the connection must stop parsing. */
 static bool conn_handle_request(conn *c) {
   mxc_mock *m = c->mock;
   const char *method = llhttp_method_name((llhttp_method_t)llhttp_get_method(&c->parser));
   bool keep_alive = llhttp_should_keep_alive(&c->parser) && !m->stopping;
   bool http10 = llhttp_get_http_major(&c->parser) == 1 && llhttp_get_http_minor(&c->parser) == 0;
+  if (m->control.enabled && c->url.data && mxc_control_path(c->url.data))
+    return conn_handle_control(c, method, keep_alive, http10);
   cJSON *rec = mxc_transcript_exchange(&m->transcript, c->id);
   if (!rec) {
     conn_close(c, "server_error", false);
@@ -413,6 +432,7 @@ static bool conn_handle_request(conn *c) {
                                    f->content_type ? f->content_type : "application/json;charset=utf-8");
       int rc = conn_respond(c, &res, rec, keep_alive, http10);
       mxc_http_response_cleanup(&res);
+      m->responses++;
       if (rc)
         conn_close(c, "server_error", false);
       return rc == 0 && keep_alive;
@@ -436,6 +456,7 @@ static bool conn_handle_request(conn *c) {
     keep_alive = false;
   int rc = conn_respond(c, &res, rec, keep_alive, http10);
   mxc_http_response_cleanup(&res);
+  m->responses++;
   if (rc) {
     conn_close(c, "server_error", false);
     return false;
@@ -635,17 +656,17 @@ static void on_connection(uv_stream_t *server, int status) {
     conn_close(c, "accept_failed", false);
     return;
   }
-  char peer[64] = "";
+  char *peer = c->peer;
   struct sockaddr_storage ss;
   int sl = sizeof ss;
   if (uv_tcp_getpeername(&c->tcp, (struct sockaddr *)&ss, &sl) == 0) {
     char ip[48];
     if (ss.ss_family == AF_INET6) {
       uv_ip6_name((struct sockaddr_in6 *)&ss, ip, sizeof ip);
-      snprintf(peer, sizeof peer, "[%s]:%d", ip, ntohs(((struct sockaddr_in6 *)&ss)->sin6_port));
+      snprintf(peer, sizeof c->peer, "[%s]:%d", ip, ntohs(((struct sockaddr_in6 *)&ss)->sin6_port));
     } else {
       uv_ip4_name((struct sockaddr_in *)&ss, ip, sizeof ip);
-      snprintf(peer, sizeof peer, "%s:%d", ip, ntohs(((struct sockaddr_in *)&ss)->sin_port));
+      snprintf(peer, sizeof c->peer, "%s:%d", ip, ntohs(((struct sockaddr_in *)&ss)->sin_port));
     }
   }
   c->record = mxc_transcript_connection(&m->transcript, c->id, peer);
@@ -663,6 +684,64 @@ static void on_connection(uv_stream_t *server, int status) {
 
 /* ---- public API ---- */
 
+static void free_plan(mxc_fault *faults, size_t n, int *hits, char *label) {
+  for (size_t i = 0; i < n; i++)
+    mxc_fault_cleanup(&faults[i]);
+  free(faults);
+  free(hits);
+  free(label);
+}
+
+/* Replaces the faults and the scenario label with copies of cfg's. Nothing changes on error. */
+static int set_plan(mxc_mock *m, const mxc_mock_config *cfg) {
+  size_t n = 0;
+  mxc_fault *faults = calloc(cfg->nfaults ? cfg->nfaults : 1, sizeof *faults);
+  int *hits = calloc(cfg->nfaults ? cfg->nfaults : 1, sizeof *hits);
+  char *label = cfg->scenario_id ? mxc_strdup(cfg->scenario_id) : NULL;
+  int rc = faults && hits && (label || !cfg->scenario_id) ? 0 : MXC_ENOMEM;
+  for (; rc == 0 && n < cfg->nfaults; n++)
+    rc = mxc_fault_copy(&faults[n], &cfg->faults[n]);
+  if (rc) {
+    free_plan(faults, n, hits, label);
+    return rc;
+  }
+  free_plan(m->faults, m->nfaults, m->fault_hits, m->scenario_id);
+  m->faults = faults;
+  m->fault_hits = hits;
+  m->nfaults = n;
+  m->scenario_id = label;
+  return 0;
+}
+
+int mxc_mock_reset(mxc_mock *m, const mxc_mock_config *cfg) {
+  mxc_runtime_config rcfg = cfg ? cfg->runtime : m->runtime_cfg;
+  mxc_runtime *rt = mxc_runtime_new(&rcfg);
+  mxc_transcript t;
+  if (!rt || mxc_transcript_init(&t) != 0) {
+    mxc_runtime_free(rt);
+    return MXC_ENOMEM;
+  }
+  if (cfg && set_plan(m, cfg) != 0) {
+    mxc_runtime_free(rt);
+    mxc_transcript_cleanup(&t);
+    return MXC_ENOMEM;
+  }
+  memset(m->fault_hits, 0, (m->nfaults ? m->nfaults : 1) * sizeof *m->fault_hits);
+  mxc_runtime_free(m->rt);
+  m->rt = rt;
+  m->runtime_cfg = rcfg;
+  mxc_transcript_cleanup(&m->transcript);
+  m->transcript = t;
+  m->responses = 0;
+  /* connections that stay open are recorded again in the new transcript */
+  for (conn *c = m->conns; c; c = c->next)
+    if (c->state != CONN_CLOSED)
+      c->record = mxc_transcript_connection(&m->transcript, c->id, c->peer);
+  return 0;
+}
+
+const char *mxc_mock_armed(const mxc_mock *m) { return m->scenario_id; }
+
 int mxc_mock_start(uv_loop_t *loop, const mxc_mock_config *cfg, mxc_mock **out) {
   int rc;
   *out = NULL;
@@ -674,19 +753,16 @@ int mxc_mock_start(uv_loop_t *loop, const mxc_mock_config *cfg, mxc_mock **out) 
   rc = mxc_transcript_init(&m->transcript);
   if (rc)
     goto fail;
+  m->runtime_cfg = cfg->runtime;
+  m->control = cfg->control;
   m->rt = mxc_runtime_new(&cfg->runtime);
-  m->faults = calloc(cfg->nfaults ? cfg->nfaults : 1, sizeof *m->faults);
-  m->fault_hits = calloc(cfg->nfaults ? cfg->nfaults : 1, sizeof *m->fault_hits);
-  if (!m->rt || !m->faults || !m->fault_hits) {
+  if (!m->rt) {
     rc = MXC_ENOMEM;
     goto fail;
   }
-  for (size_t i = 0; i < cfg->nfaults; i++) {
-    rc = mxc_fault_copy(&m->faults[i], &cfg->faults[i]);
-    if (rc)
-      goto fail;
-    m->nfaults++;
-  }
+  rc = set_plan(m, cfg);
+  if (rc)
+    goto fail;
   const char *host = cfg->host ? cfg->host : "127.0.0.1";
   struct sockaddr_storage addr;
   if (strchr(host, ':'))
@@ -749,9 +825,6 @@ void mxc_mock_free(mxc_mock *m) {
     return;
   mxc_runtime_free(m->rt);
   mxc_transcript_cleanup(&m->transcript);
-  for (size_t i = 0; i < m->nfaults; i++)
-    mxc_fault_cleanup(&m->faults[i]);
-  free(m->faults);
-  free(m->fault_hits);
+  free_plan(m->faults, m->nfaults, m->fault_hits, m->scenario_id);
   free(m);
 }

@@ -3,6 +3,7 @@
 #ifndef MXC_SERVER_H
 #define MXC_SERVER_H
 
+#include "mocks/control.h"
 #include "mocks/faults.h"
 #include "mocks/runtime.h"
 #include "mocks/transcript.h"
@@ -24,6 +25,8 @@ typedef struct mxc_mock_config {
   const mxc_fault *faults; /* copied */
   size_t nfaults;
   uint64_t idle_ms; /* idle connection timeout; 0 means MXC_MOCK_IDLE_MS_DEFAULT */
+  mxc_control control;     /* the /_mxconform/ API (serve mode); off by default */
+  const char *scenario_id; /* label of the armed scenario, or NULL (copied) */
 } mxc_mock_config;
 
 typedef struct mxc_mock mxc_mock;
@@ -41,6 +44,14 @@ void mxc_mock_stop(mxc_mock *m, mxc_mock_closed_cb cb, void *arg);
 const cJSON *mxc_mock_transcript(const mxc_mock *m);
 /* Hands the transcript to the caller (call after the stop callback). */
 cJSON *mxc_mock_transcript_take(mxc_mock *m);
+/* Starts afresh without closing the listener: a new runtime (no sessions, tokens or blocks),
+ * a new transcript, fault counters at zero. With cfg, its runtime settings, faults and
+ * scenario label replace the current ones (host, port, idle_ms and control are ignored);
+ * with NULL the current ones stay. Live connections stay open. 0 or MXC_ENOMEM (then nothing
+ * changed). */
+int mxc_mock_reset(mxc_mock *m, const mxc_mock_config *cfg);
+/* The label of the armed scenario, or NULL. */
+const char *mxc_mock_armed(const mxc_mock *m);
 /* Expires every session of the runtime now. */
 void mxc_mock_expire_sessions(mxc_mock *m);
 /* Frees a stopped mock. NULL-safe. */

@@ -1,0 +1,256 @@
+/* `mxconform serve`: the mock runtime on its own, for clients the harness cannot launch. */
+#include "harness/serve.h"
+
+#include "common/mxc_error.h"
+#include "common/mxc_util.h"
+#include "harness/cli.h"
+#include "harness/scenario.h"
+#include "mocks/control.h"
+#include "mocks/server.h"
+
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <uv.h>
+
+static const char serve_usage[] =
+    "usage: mxconform serve [--listen ADDR:PORT] [--accounts FILE] [--scenario ID]\n"
+    "                       [--scenarios DIR] [--transcript FILE]\n"
+    "\n"
+    "Runs the mock Mendix runtime alone until SIGINT or SIGTERM, for clients the harness\n"
+    "cannot launch (a real app on an emulator or device). Prints 'listening on URL' on\n"
+    "stdout once it accepts connections. The control API lives under /_mxconform/ on the\n"
+    "same port (docs/serve.md).\n"
+    "\n"
+    "  --listen ADDR:PORT  where to listen (default 127.0.0.1:0, any free port); an address\n"
+    "                      other than loopback is used only when given here explicitly\n"
+    "  --accounts FILE     a JSON list of {\"username\", \"password\", \"roles\", \"active\"}\n"
+    "                      (default: alice/s3cret User, root/toor Administrator, bob/hunter2\n"
+    "                      User inactive)\n"
+    "  --scenario ID       arm this catalog scenario at start (its accounts, runtime settings\n"
+    "                      and faults; --accounts overrides its accounts)\n"
+    "  --scenarios DIR     the scenario catalog (default: " MXC_SOURCE_DIR "/scenarios)\n"
+    "  --transcript FILE   write the transcript as JSON to FILE when stopping\n";
+
+typedef struct serve_state {
+  uv_loop_t *loop;
+  mxc_mock *mock;
+  mxc_catalog catalog;
+  bool have_catalog;
+  mxc_account *accounts; /* from --accounts, or the defaults */
+  size_t naccounts;
+  bool accounts_given;
+  uv_signal_t sigint, sigterm;
+  const char *transcript_path;
+  int exit_code;
+} serve_state;
+
+static char *r_user[] = {"User"};
+static char *r_admin[] = {"Administrator"};
+static mxc_account default_accounts[] = {
+    {.username = "alice", .password = "s3cret", .roles = r_user, .nroles = 1, .active = true},
+    {.username = "root", .password = "toor", .roles = r_admin, .nroles = 1, .active = true},
+    {.username = "bob", .password = "hunter2", .roles = r_user, .nroles = 1, .active = false},
+};
+
+static const mxc_scenario *find_scenario(const serve_state *st, const char *id) {
+  for (size_t i = 0; st->have_catalog && i < st->catalog.n; i++)
+    if (strcmp(st->catalog.items[i].id, id) == 0)
+      return &st->catalog.items[i];
+  return NULL;
+}
+
+/* The mock configuration for a scenario (or none): accounts from --accounts win. */
+static mxc_mock_config config_for(const serve_state *st, const mxc_scenario *sc) {
+  mxc_mock_config cfg = {0};
+  if (sc) {
+    cfg.runtime = sc->runtime;
+    cfg.faults = sc->faults;
+    cfg.nfaults = sc->nfaults;
+    cfg.scenario_id = sc->id;
+  }
+  if (!sc || st->accounts_given) {
+    cfg.runtime.accounts = st->accounts;
+    cfg.runtime.naccounts = st->naccounts;
+  }
+  return cfg;
+}
+
+static int arm(mxc_mock *m, const char *id, void *arg, char *err, size_t errlen) {
+  serve_state *st = arg;
+  const mxc_scenario *sc = find_scenario(st, id);
+  if (!sc) {
+    snprintf(err, errlen, "no scenario with id '%s'", id);
+    return MXC_EINVAL;
+  }
+  mxc_mock_config cfg = config_for(st, sc);
+  int rc = mxc_mock_reset(m, &cfg);
+  if (rc)
+    snprintf(err, errlen, "%s", mxc_strerror(rc));
+  else
+    fprintf(stderr, "mxconform serve: armed scenario %s\n", id);
+  return rc;
+}
+
+static void on_stopped(mxc_mock *m, void *arg) {
+  serve_state *st = arg;
+  if (st->transcript_path) {
+    char *text = cJSON_Print(mxc_mock_transcript(m));
+    int rc = text ? mxc_file_write_atomic(st->transcript_path, text, strlen(text)) : MXC_ENOMEM;
+    free(text);
+    if (rc) {
+      fprintf(stderr, "mxconform serve: cannot write %s: %s\n", st->transcript_path, mxc_strerror(rc));
+      st->exit_code = MXC_EXIT_INTERNAL;
+    } else {
+      fprintf(stderr, "mxconform serve: transcript written to %s\n", st->transcript_path);
+    }
+  }
+}
+
+static void on_signal(uv_signal_t *h, int signum) {
+  serve_state *st = h->data;
+  fprintf(stderr, "mxconform serve: %s, stopping\n", signum == SIGINT ? "SIGINT" : "SIGTERM");
+  uv_close((uv_handle_t *)&st->sigint, NULL);
+  uv_close((uv_handle_t *)&st->sigterm, NULL);
+  mxc_mock_stop(st->mock, on_stopped, st);
+}
+
+/* "HOST:PORT", "[V6]:PORT". */
+static int parse_listen(const char *s, char *host, size_t hostlen, int *port) {
+  const char *colon = strrchr(s, ':');
+  if (!colon || colon == s)
+    return MXC_EINVAL;
+  const char *h = s;
+  size_t hlen = (size_t)(colon - s);
+  if (*h == '[') {
+    if (hlen < 3 || h[hlen - 1] != ']')
+      return MXC_EINVAL;
+    h++;
+    hlen -= 2;
+  }
+  if (hlen >= hostlen)
+    return MXC_EINVAL;
+  memcpy(host, h, hlen);
+  host[hlen] = '\0';
+  char *end;
+  long p = strtol(colon + 1, &end, 10);
+  if (!colon[1] || *end || p < 0 || p > 65535)
+    return MXC_EINVAL;
+  *port = (int)p;
+  return 0;
+}
+
+static int load_accounts_file(serve_state *st, const char *path) {
+  char *text = NULL, *err = NULL;
+  size_t len = 0;
+  int rc = mxc_file_read(path, MXC_SCENARIO_MAX_FILE, &text, &len);
+  if (rc) {
+    fprintf(stderr, "mxconform serve: %s: cannot read: %s\n", path, mxc_strerror(rc));
+    return MXC_EXIT_USAGE;
+  }
+  rc = mxc_accounts_parse(path, text, len, &st->accounts, &st->naccounts, &err);
+  free(text);
+  if (rc) {
+    fprintf(stderr, "mxconform serve: %s\n", err ? err : path);
+    free(err);
+    return MXC_EXIT_USAGE;
+  }
+  st->accounts_given = true;
+  return -1;
+}
+
+int mxc_serve_main(int argc, char **argv) {
+  const char *listen = NULL, *accounts = NULL, *scenario = NULL;
+  const char *dir = MXC_SOURCE_DIR "/scenarios";
+  serve_state st = {.exit_code = MXC_EXIT_PASS, .accounts = default_accounts,
+                    .naccounts = sizeof default_accounts / sizeof default_accounts[0]};
+  for (int i = 2; i < argc; i++) {
+    const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+    if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+      fputs(serve_usage, stdout);
+      return MXC_EXIT_PASS;
+    }
+    const char **slot = strcmp(a, "--listen") == 0       ? &listen
+                        : strcmp(a, "--accounts") == 0   ? &accounts
+                        : strcmp(a, "--scenario") == 0   ? &scenario
+                        : strcmp(a, "--scenarios") == 0  ? &dir
+                        : strcmp(a, "--transcript") == 0 ? &st.transcript_path
+                                                         : NULL;
+    if (!slot) {
+      fprintf(stderr, "mxconform serve: unknown option '%s'\nTry 'mxconform serve --help'.\n", a);
+      return MXC_EXIT_USAGE;
+    }
+    if (!v) {
+      fprintf(stderr, "mxconform serve: option '%s' needs a value\n", a);
+      return MXC_EXIT_USAGE;
+    }
+    *slot = v;
+    i++;
+  }
+  char host[128] = "127.0.0.1";
+  int port = 0;
+  if (listen && parse_listen(listen, host, sizeof host, &port) != 0) {
+    fprintf(stderr, "mxconform serve: --listen wants ADDR:PORT (e.g. 127.0.0.1:8080 or [::1]:8080), got '%s'\n", listen);
+    return MXC_EXIT_USAGE;
+  }
+  int rc;
+  if (accounts && (rc = load_accounts_file(&st, accounts)) >= 0)
+    return rc;
+  char *errors = NULL;
+  if (mxc_catalog_load(dir, &st.catalog, &errors) == 0) {
+    st.have_catalog = true;
+  } else if (scenario) {
+    fprintf(stderr, "mxconform serve: invalid scenarios:\n%s", errors ? errors : "");
+    free(errors);
+    st.exit_code = MXC_EXIT_USAGE;
+    goto out;
+  } else {
+    fprintf(stderr, "mxconform serve: no usable scenario catalog in %s: arming is off\n", dir);
+  }
+  free(errors);
+  const mxc_scenario *sc = NULL;
+  if (scenario && !(sc = find_scenario(&st, scenario))) {
+    fprintf(stderr, "mxconform serve: no scenario with id '%s' (see 'mxconform list')\n", scenario);
+    st.exit_code = MXC_EXIT_USAGE;
+    goto out;
+  }
+  signal(SIGPIPE, SIG_IGN);
+  uv_loop_t loop;
+  uv_loop_init(&loop);
+  st.loop = &loop;
+  mxc_mock_config cfg = config_for(&st, sc);
+  cfg.host = host;
+  cfg.port = port;
+  cfg.control.enabled = true;
+  cfg.control.arm = st.have_catalog ? arm : NULL;
+  cfg.control.arm_arg = &st;
+  rc = mxc_mock_start(&loop, &cfg, &st.mock);
+  if (rc) {
+    fprintf(stderr, "mxconform serve: cannot listen on %s:%d: %s\n", host, port, mxc_strerror(rc));
+    st.exit_code = rc == UV_EADDRINUSE || rc == UV_EADDRNOTAVAIL || rc == UV_EINVAL ? MXC_EXIT_USAGE
+                                                                                   : MXC_EXIT_INTERNAL;
+  } else {
+    uv_signal_init(&loop, &st.sigint);
+    uv_signal_init(&loop, &st.sigterm);
+    st.sigint.data = st.sigterm.data = &st;
+    uv_signal_start(&st.sigint, on_signal, SIGINT);
+    uv_signal_start(&st.sigterm, on_signal, SIGTERM);
+    bool v6 = strchr(host, ':') != NULL;
+    printf("listening on http://%s%s%s:%d/\n", v6 ? "[" : "", host, v6 ? "]" : "",
+           mxc_mock_port(st.mock));
+    fflush(stdout);
+    if (sc)
+      fprintf(stderr, "mxconform serve: armed scenario %s\n", sc->id);
+    uv_run(&loop, UV_RUN_DEFAULT);
+  }
+  while (uv_run(&loop, UV_RUN_DEFAULT) != 0)
+    ;
+  mxc_mock_free(st.mock);
+  uv_loop_close(&loop);
+out:
+  if (st.accounts_given)
+    mxc_accounts_free(st.accounts, st.naccounts);
+  mxc_catalog_cleanup(&st.catalog);
+  return st.exit_code;
+}

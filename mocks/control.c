@@ -1,0 +1,104 @@
+/* Control API: health, transcript, reset, expire, arm, for mocks run by `mxconform serve`. */
+#include "mocks/control.h"
+
+#include "common/mxc_error.h"
+#include "common/mxc_util.h"
+#include "mocks/server.h"
+
+#include <stdio.h>
+#include <string.h>
+
+bool mxc_control_path(const char *target) {
+  return strncmp(target, MXC_CONTROL_PREFIX, strlen(MXC_CONTROL_PREFIX)) == 0;
+}
+
+static int answer(mxc_http_response *res, int status, cJSON *body) {
+  int rc = body ? mxc_http_response_set_json(res, status, body) : MXC_ENOMEM;
+  cJSON_Delete(body);
+  if (!rc)
+    rc = mxc_http_response_add_header(res, "Content-Type: application/json;charset=utf-8");
+  if (!rc)
+    rc = mxc_http_response_add_header(res, "Cache-Control: no-store");
+  return rc;
+}
+
+static int answer_msg(mxc_http_response *res, int status, const char *key, const char *msg) {
+  cJSON *o = cJSON_CreateObject();
+  if (o && key)
+    cJSON_AddStringToObject(o, key, msg);
+  return answer(res, status, o);
+}
+
+/* Value of query parameter `name` in target (no decoding: IDs are plain). */
+static bool query_param(const char *target, const char *name, char *out, size_t outlen) {
+  const char *q = strchr(target, '?');
+  size_t nlen = strlen(name);
+  while (q && *q) {
+    q++;
+    if (strncmp(q, name, nlen) == 0 && q[nlen] == '=') {
+      const char *v = q + nlen + 1;
+      size_t len = strcspn(v, "&");
+      if (len >= outlen)
+        return false;
+      memcpy(out, v, len);
+      out[len] = '\0';
+      return true;
+    }
+    q = strchr(q, '&');
+  }
+  return false;
+}
+
+int mxc_control_handle(mxc_mock *m, const mxc_control *ctl, const char *method, const char *target,
+                       mxc_http_response *res) {
+  const char *what = target + strlen(MXC_CONTROL_PREFIX);
+  size_t wlen = strcspn(what, "?");
+  bool get = strcmp(method, "GET") == 0, post = strcmp(method, "POST") == 0;
+#define IS(name) (wlen == strlen(name) && strncmp(what, name, wlen) == 0)
+  if (IS("health")) {
+    if (!get)
+      return answer_msg(res, 405, "error", "use GET");
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "status", "ok");
+    cJSON_AddStringToObject(o, "version", MXC_VERSION);
+    cJSON_AddNumberToObject(o, "port", mxc_mock_port(m));
+    const char *armed = mxc_mock_armed(m);
+    if (armed)
+      cJSON_AddStringToObject(o, "scenario", armed);
+    else
+      cJSON_AddNullToObject(o, "scenario");
+    return answer(res, 200, o);
+  }
+  if (IS("transcript")) {
+    if (!get)
+      return answer_msg(res, 405, "error", "use GET");
+    return answer(res, 200, cJSON_Duplicate(mxc_mock_transcript(m), 1));
+  }
+  if (IS("reset")) {
+    if (!post)
+      return answer_msg(res, 405, "error", "use POST");
+    int rc = mxc_mock_reset(m, NULL);
+    return rc ? answer_msg(res, 500, "error", mxc_strerror(rc)) : answer(res, 200, cJSON_CreateObject());
+  }
+  if (IS("expire")) {
+    if (!post)
+      return answer_msg(res, 405, "error", "use POST");
+    mxc_mock_expire_sessions(m);
+    return answer(res, 200, cJSON_CreateObject());
+  }
+  if (IS("arm")) {
+    if (!post)
+      return answer_msg(res, 405, "error", "use POST");
+    char id[160], err[300];
+    if (!ctl->arm)
+      return answer_msg(res, 404, "error", "this mock has no scenario catalog to arm from");
+    if (!query_param(target, "scenario", id, sizeof id) || !*id)
+      return answer_msg(res, 400, "error", "arm needs ?scenario=ID");
+    int rc = ctl->arm(m, id, ctl->arm_arg, err, sizeof err);
+    if (rc)
+      return answer_msg(res, rc == MXC_EINVAL ? 404 : 500, "error", err);
+    return answer_msg(res, 200, "scenario", id);
+  }
+#undef IS
+  return answer_msg(res, 404, "error", "unknown control endpoint (see docs/serve.md)");
+}

@@ -1,0 +1,31 @@
+/* The control API of a standalone mock under /_mxconform/ (docs/serve.md). */
+#ifndef MXC_CONTROL_H
+#define MXC_CONTROL_H
+
+#include "mocks/runtime.h"
+
+#include <stdbool.h>
+
+#define MXC_CONTROL_PREFIX "/_mxconform/"
+
+typedef struct mxc_mock mxc_mock;
+
+/* Arms scenario `id` (accounts, runtime settings, faults) on the mock. Returns 0, or a
+ * negative code with a message in err (unknown scenario: MXC_EINVAL). */
+typedef int (*mxc_control_arm_cb)(mxc_mock *m, const char *id, void *arg, char *err, size_t errlen);
+
+typedef struct mxc_control {
+  bool enabled;
+  mxc_control_arm_cb arm; /* NULL: arming is not offered */
+  void *arm_arg;
+} mxc_control;
+
+/* Whether target is a control path. */
+bool mxc_control_path(const char *target);
+
+/* Answers one control request into res. Control requests are not recorded in the
+ * transcript. Returns 0 or MXC_ENOMEM. */
+int mxc_control_handle(mxc_mock *m, const mxc_control *ctl, const char *method, const char *target,
+                       mxc_http_response *res);
+
+#endif
