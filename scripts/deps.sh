@@ -12,6 +12,7 @@ packages=(
   libcriterion-dev                      # tests
   libssl-dev                            # HTTPS in the mock
   ca-certificates
+  curl                                  # the curl command line, an independent client in tests
 )
 
 if ! command -v dpkg-query >/dev/null 2>&1; then
