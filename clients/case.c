@@ -91,8 +91,17 @@ int mxc_case_from_json(const cJSON *o, mxc_case *cs, char *err, size_t errlen) {
         }
         const cJSON *u = cJSON_GetObjectItemCaseSensitive(a, "username");
         const cJSON *p = cJSON_GetObjectItemCaseSensitive(a, "password");
-        if (!cJSON_IsString(u) || !cJSON_IsString(p)) {
-          rc = fail(err, errlen, path, "username and password must both be strings");
+        const char *field = !cJSON_IsString(u) ? "username" : !cJSON_IsString(p) ? "password" : NULL;
+        if (field) {
+          const cJSON *v = field[0] == 'u' ? u : p;
+          char p2[400];
+          snprintf(p2, sizeof p2, "%s%s%s", path, v ? "." : "", v ? field : "");
+          char msg[64];
+          if (v)
+            snprintf(msg, sizeof msg, "expected a string");
+          else
+            snprintf(msg, sizeof msg, "missing \"%s\" (a string)", field);
+          rc = fail(err, errlen, p2, msg);
           goto out;
         }
         mxc_attempt_input *ai = &cs->attempts[cs->nattempts++];

@@ -59,7 +59,16 @@ cJSON *mxc_driver_parse_result(const char *out, size_t len, const char **why) {
   size_t start = len;
   while (start > 0 && out[start - 1] != '\n')
     start--;
-  cJSON *doc = cJSON_ParseWithLength(out + start, len - start);
+  const char *end = NULL;
+  cJSON *doc = cJSON_ParseWithLengthOpts(out + start, len - start, &end, 0);
+  if (doc && end) {
+    while (end < out + len && (*end == ' ' || *end == '\t' || *end == '\r'))
+      end++;
+    if (end < out + len) { /* something after the object on the same line */
+      cJSON_Delete(doc);
+      doc = NULL;
+    }
+  }
   if (!doc) {
     *why = "the last line of stdout is not valid JSON";
     return NULL;

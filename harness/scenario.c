@@ -5,6 +5,7 @@
 #include "common/mxc_util.h"
 
 #include <dirent.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -105,8 +106,11 @@ static int load_accounts(load_ctx *cx, const cJSON *arr, const char *base, mxc_a
     const cJSON *active = cJSON_GetObjectItemCaseSensitive(a, "active");
     if (!u || !p || !roles)
       return MXC_ESCENARIO;
-    if (active && !cJSON_IsBool(active))
-      return bad(cx, path, "\"active\" must be a boolean, got %s", type_name(active));
+    if (active && !cJSON_IsBool(active)) {
+      char ap[160];
+      snprintf(ap, sizeof ap, "%s.active", path);
+      return bad(cx, ap, "expected a boolean, got %s", type_name(active));
+    }
     mxc_account *acc = &(*out)[(*count)++];
     acc->username = mxc_strdup(u->valuestring);
     acc->password = mxc_strdup(p->valuestring);
@@ -167,8 +171,14 @@ static int load_faults(load_ctx *cx, const cJSON *arr, mxc_scenario *sc) {
   cJSON_ArrayForEach(f, arr) {
     char path[64], msg[300];
     snprintf(path, sizeof path, "$.faults[%zu]", sc->nfaults);
-    if (mxc_fault_from_json(f, &sc->faults[sc->nfaults], msg, sizeof msg) != 0)
-      return bad(cx, path, "%s", msg);
+    if (mxc_fault_from_json(f, &sc->faults[sc->nfaults], msg, sizeof msg) != 0) {
+      const char *colon = strstr(msg, ": ");
+      if (!colon || memchr(msg, ' ', (size_t)(colon - msg)))
+        return bad(cx, path, "%s", msg);
+      char kp[160];
+      snprintf(kp, sizeof kp, "%s.%.*s", path, (int)(colon - msg), msg);
+      return bad(cx, kp, "%s", colon + 2);
+    }
     sc->nfaults++;
   }
   return 0;
@@ -245,9 +255,13 @@ static int load_expect(load_ctx *cx, const cJSON *arr, mxc_scenario *sc) {
       if (!a)
         return MXC_ESCENARIO;
       if (a->valuedouble < 0 || a->valuedouble >= (double)sc->client.nattempts ||
-          a->valuedouble != (double)(int)a->valuedouble)
-        return bad(cx, path, "\"attempt\" must index $.client.attempts (0 to %zu)",
-                   sc->client.nattempts ? sc->client.nattempts - 1 : 0);
+          a->valuedouble != (double)(int)a->valuedouble) {
+        char ap[160];
+        snprintf(ap, sizeof ap, "%s.attempt", path);
+        if (sc->client.nattempts == 0)
+          return bad(cx, ap, "no attempt to index: $.client.attempts is empty");
+        return bad(cx, ap, "must index $.client.attempts (0 to %zu)", sc->client.nattempts - 1);
+      }
       x->attempt = a->valueint;
     }
     if (def->value_key) {
@@ -255,12 +269,19 @@ static int load_expect(load_ctx *cx, const cJSON *arr, mxc_scenario *sc) {
       const char *want = def->value_type == MXC_VALUE_INT    ? "a whole number"
                          : def->value_type == MXC_VALUE_BOOL ? "a boolean"
                                                              : "a string";
-      bool ok = v && (def->value_type == MXC_VALUE_INT
-                          ? cJSON_IsNumber(v) && v->valuedouble == (double)(int)v->valuedouble
-                      : def->value_type == MXC_VALUE_BOOL ? cJSON_IsBool(v)
-                                                          : cJSON_IsString(v));
-      if (!ok)
-        return bad(cx, path, "\"%s\" must be %s, got %s", def->value_key, want, type_name(v));
+      if (!v)
+        return bad(cx, path, "missing \"%s\" (%s)", def->value_key, want);
+      bool ok = def->value_type == MXC_VALUE_INT
+                    ? cJSON_IsNumber(v) && v->valuedouble >= INT_MIN &&
+                          v->valuedouble <= INT_MAX &&
+                          v->valuedouble == (double)(int)v->valuedouble
+                : def->value_type == MXC_VALUE_BOOL ? cJSON_IsBool(v)
+                                                    : cJSON_IsString(v);
+      if (!ok) {
+        char vp[96];
+        snprintf(vp, sizeof vp, "%s.%s", path, def->value_key);
+        return bad(cx, vp, "expected %s, got %s", want, type_name(v));
+      }
       x->int_value = cJSON_IsNumber(v) ? v->valueint : 0;
       x->bool_value = cJSON_IsTrue(v);
       if (cJSON_IsString(v) && !(x->str_value = mxc_strdup(v->valuestring)))
@@ -287,6 +308,30 @@ static void line_col(const char *text, size_t off, int *line, int *col) {
   }
 }
 
+/* Parses text as exactly one JSON document (only white space may follow it). On a syntax error
+ * returns NULL with "FILE:LINE:COL: invalid JSON..." in cx->err (or no message on out of memory). */
+static cJSON *parse_document(load_ctx *cx, const char *text, size_t len) {
+  const char *end = NULL;
+  bool trailing = false;
+  cJSON *doc = cJSON_ParseWithLengthOpts(text, len, &end, 0);
+  if (doc && end) {
+    while (end < text + len && (*end == ' ' || *end == '\t' || *end == '\r' || *end == '\n'))
+      end++;
+    if (end < text + len) {
+      cJSON_Delete(doc);
+      doc = NULL;
+      trailing = true;
+    }
+  }
+  if (!doc) {
+    int line, col;
+    line_col(text, end && end >= text ? (size_t)(end - text) : 0, &line, &col);
+    cx->err = mxc_asprintf("%s:%d:%d: invalid JSON%s", cx->file, line, col,
+                           trailing ? " (text after the end of the document)" : "");
+  }
+  return doc;
+}
+
 int mxc_scenario_parse(const char *file, const char *text, size_t len, mxc_scenario *sc, char **err) {
   static const char *const keys[] = {"id", "title", "description", "rules", "accounts",
                                      "runtime", "faults", "client", "expect", NULL};
@@ -294,13 +339,8 @@ int mxc_scenario_parse(const char *file, const char *text, size_t len, mxc_scena
   int rc = 0;
   memset(sc, 0, sizeof *sc);
   *err = NULL;
-  const char *end = NULL;
-  cJSON *doc = cJSON_ParseWithLengthOpts(text, len, &end, 0);
+  cJSON *doc = parse_document(&cx, text, len);
   if (!doc) {
-    int line, col;
-    size_t off = end && end >= text ? (size_t)(end - text) : 0;
-    line_col(text, off, &line, &col);
-    cx.err = mxc_asprintf("%s:%d:%d: invalid JSON", file, line, col);
     rc = MXC_ESCENARIO;
     goto out;
   }
@@ -416,16 +456,12 @@ void mxc_scenario_cleanup(mxc_scenario *sc) {
 int mxc_accounts_parse(const char *file, const char *text, size_t len, mxc_account **out,
                        size_t *n, char **err) {
   load_ctx cx = {.file = file};
-  const char *end = NULL;
   *out = NULL;
   *n = 0;
   *err = NULL;
-  cJSON *doc = cJSON_ParseWithLengthOpts(text, len, &end, 0);
+  cJSON *doc = parse_document(&cx, text, len);
   int rc;
   if (!doc) {
-    int line, col;
-    line_col(text, end && end >= text ? (size_t)(end - text) : 0, &line, &col);
-    cx.err = mxc_asprintf("%s:%d:%d: invalid JSON", file, line, col);
     rc = MXC_ESCENARIO;
   } else if (!cJSON_IsArray(doc)) {
     rc = bad(&cx, "$", "expected an array of accounts, got %s", type_name(doc));

@@ -51,8 +51,8 @@ const char *mxc_report_shape_error(const cJSON *report) {
   cJSON_ArrayForEach(a, attempts) {
     const cJSON *st = cJSON_GetObjectItemCaseSensitive(a, "status");
     const cJSON *msg = cJSON_GetObjectItemCaseSensitive(a, "validation_message");
-    if (!cJSON_IsNumber(st) || st->valuedouble != (double)(int)st->valuedouble ||
-        st->valueint < 0 || st->valueint > 999)
+    if (!cJSON_IsNumber(st) || st->valuedouble < 0 || st->valuedouble > 999 ||
+        st->valuedouble != (double)(int)st->valuedouble)
       return "an attempt's \"status\" is missing or not an HTTP status (0-999)";
     if (!cJSON_IsString(msg))
       return "an attempt's \"validation_message\" is missing or not a string";

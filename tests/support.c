@@ -86,6 +86,13 @@ const mxc_account *mxc_test_accounts(size_t *n) {
 
 char *mxc_test_raw(int port, const void *bytes, size_t len, int shutdown_after, int timeout_ms,
                    size_t *out_len) {
+  bool closed;
+  return mxc_test_raw_ex(port, bytes, len, shutdown_after, timeout_ms, out_len, &closed);
+}
+
+char *mxc_test_raw_ex(int port, const void *bytes, size_t len, int shutdown_after, int timeout_ms,
+                      size_t *out_len, bool *closed) {
+  *closed = false;
   int fd = socket(AF_INET, SOCK_STREAM, 0);
   if (fd < 0)
     return NULL;
@@ -115,8 +122,10 @@ char *mxc_test_raw(int port, const void *bytes, size_t len, int shutdown_after, 
       break;
     char chunk[4096];
     ssize_t n = recv(fd, chunk, sizeof chunk, 0);
-    if (n <= 0)
+    if (n <= 0) {
+      *closed = true;
       break;
+    }
     mxc_buf_append(&b, chunk, (size_t)n);
   }
   close(fd);

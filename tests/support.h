@@ -5,6 +5,7 @@
 #include "mocks/server.h"
 
 #include <cjson/cJSON.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 typedef struct mxc_test_mock mxc_test_mock;
@@ -25,6 +26,11 @@ const mxc_account *mxc_test_accounts(size_t *n);
  * malloc'ed NUL-terminated buffer (length in *out_len) or NULL when the connect failed. */
 char *mxc_test_raw(int port, const void *bytes, size_t len, int shutdown_after, int timeout_ms,
                    size_t *out_len);
+
+/* Like mxc_test_raw; *closed tells whether the server closed the connection (rather than the
+ * read timing out while it stayed open). */
+char *mxc_test_raw_ex(int port, const void *bytes, size_t len, int shutdown_after, int timeout_ms,
+                      size_t *out_len, bool *closed);
 
 /* Runs a shell command line, capturing stdout (stderr goes to the test's stderr).
  * Returns the exit status (or 128+signal) and the output in *out (malloc'ed). */
