@@ -36,6 +36,7 @@ typedef struct conn {
   size_t header_bytes;
   bool in_value;
   int reject_status; /* 413/431 decided by a callback */
+  bool head;         /* a HEAD request: its response carries no body (RFC 9110 9.3.2) */
   /* the connection */
   uint64_t bytes_in, bytes_out;
   int writes_pending;
@@ -130,6 +131,7 @@ static void request_reset(conn *c) {
   c->header_bytes = 0;
   c->in_value = false;
   c->reject_status = 0;
+  c->head = false;
 }
 
 static void conn_free(conn *c) {
@@ -254,7 +256,7 @@ static int conn_respond(conn *c, const mxc_http_response *res, cJSON *rec, bool 
     rc = mxc_buf_printf(&out, "Connection: keep-alive\r\n");
   if (rc == 0)
     rc = mxc_buf_append(&out, "\r\n", 2);
-  if (rc == 0 && res->body_len)
+  if (rc == 0 && res->body_len && !c->head)
     rc = mxc_buf_append(&out, res->body, res->body_len);
   if (rc == 0)
     rc = conn_write(c, out.data, out.len);
@@ -452,8 +454,12 @@ static bool conn_handle_request(conn *c) {
   mxc_http_response res = {0};
   mxc_runtime_handle(m->rt, &req, &res, rec);
   bool refuse = refused_due(m);
-  if (refuse)
+  if (refuse) {
     keep_alive = false;
+    /* stop listening before the response can reach the client: a client that reconnects at
+     * once must be refused, not accepted into the backlog and then reset */
+    mock_stop_listening(m);
+  }
   int rc = conn_respond(c, &res, rec, keep_alive, http10);
   mxc_http_response_cleanup(&res);
   m->responses++;
@@ -538,6 +544,7 @@ static int on_header_value_complete(llhttp_t *p) {
 
 static int on_headers_complete(llhttp_t *p) {
   conn *c = p->data;
+  c->head = llhttp_get_method(p) == HTTP_HEAD;
   if (push_header(c))
     return -1;
   if ((p->flags & F_CONTENT_LENGTH) && p->content_length > MXC_MOCK_MAX_BODY) {
