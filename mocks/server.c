@@ -35,7 +35,10 @@ typedef struct conn {
   size_t nheaders;
   size_t header_bytes;
   bool in_value;
-  int reject_status; /* 413/431 decided by a callback */
+  const char *feed_start; /* the read buffer being parsed, and the byte before it */
+  char prev_last;
+  int reject_status; /* 400/413/431/501 decided by a callback */
+  const char *reject_reason;
   bool head;         /* a HEAD request: its response carries no body (RFC 9110 9.3.2) */
   /* the connection */
   uint64_t bytes_in, bytes_out;
@@ -131,6 +134,7 @@ static void request_reset(conn *c) {
   c->header_bytes = 0;
   c->in_value = false;
   c->reject_status = 0;
+  c->reject_reason = NULL;
   c->head = false;
 }
 
@@ -176,8 +180,8 @@ static void on_timer(uv_timer_t *t) {
   conn *c = t->data;
   if (c->state == CONN_DRAINING)
     conn_close(c, "server_closed", false);
-  else if (c->writes_pending == 0)
-    conn_close(c, "idle_timeout", false);
+  else /* silent for idle_ms, or not reading what we wrote */
+    conn_close(c, c->writes_pending ? "write_timeout" : "idle_timeout", false);
 }
 
 static void on_shutdown(uv_shutdown_t *req, int status) {
@@ -382,6 +386,29 @@ static void record_request(conn *c, cJSON *rec, const char *method) {
   cJSON_AddNumberToObject(rec, "request_body_bytes", (double)c->body.len);
 }
 
+/* Sends a runtime answer or a status fault's: these count toward a refused fault's `after`.
+ * Returns whether the connection goes on reading requests. */
+static bool conn_answer(conn *c, const mxc_http_response *res, cJSON *rec, bool keep_alive,
+                        bool http10) {
+  mxc_mock *m = c->mock;
+  bool refuse = refused_due(m);
+  if (refuse) {
+    keep_alive = false;
+    /* stop listening before the response can reach the client: a client that reconnects at
+     * once must be refused, not accepted into the backlog and then reset */
+    mock_stop_listening(m);
+  }
+  int rc = conn_respond(c, res, rec, keep_alive, http10);
+  m->responses++;
+  if (rc) {
+    conn_close(c, "server_error", false);
+    return false;
+  }
+  if (refuse)
+    apply_refused(m);
+  return keep_alive && c->state == CONN_READING;
+}
+
 /* Answers a /_mxconform/ request; not recorded, not counted. */
 static bool conn_handle_control(conn *c, const char *method, bool keep_alive, bool http10) {
   mxc_http_response res = {0};
@@ -432,12 +459,9 @@ static bool conn_handle_request(conn *c) {
       res.body_len = strlen(body);
       mxc_http_response_add_header(&res, "Content-Type: %s",
                                    f->content_type ? f->content_type : "application/json;charset=utf-8");
-      int rc = conn_respond(c, &res, rec, keep_alive, http10);
+      bool more = conn_answer(c, &res, rec, keep_alive, http10);
       mxc_http_response_cleanup(&res);
-      m->responses++;
-      if (rc)
-        conn_close(c, "server_error", false);
-      return rc == 0 && keep_alive;
+      return more;
     }
     default:
       break;
@@ -453,32 +477,75 @@ static bool conn_handle_request(conn *c) {
   };
   mxc_http_response res = {0};
   mxc_runtime_handle(m->rt, &req, &res, rec);
-  bool refuse = refused_due(m);
-  if (refuse) {
-    keep_alive = false;
-    /* stop listening before the response can reach the client: a client that reconnects at
-     * once must be refused, not accepted into the backlog and then reset */
-    mock_stop_listening(m);
-  }
-  int rc = conn_respond(c, &res, rec, keep_alive, http10);
+  bool more = conn_answer(c, &res, rec, keep_alive, http10);
   mxc_http_response_cleanup(&res);
-  m->responses++;
-  if (rc) {
-    conn_close(c, "server_error", false);
-    return false;
-  }
-  if (refuse)
-    apply_refused(m);
-  return keep_alive && c->state == CONN_READING;
+  return more;
 }
 
 /* ---- llhttp callbacks ---- */
 
+/* Refuses the request being parsed: status and reason for the answer; -1 for llhttp. */
+static int reject(conn *c, int status, const char *reason) {
+  c->reject_status = status;
+  c->reject_reason = reason;
+  return -1;
+}
+
+static bool is_tchar(unsigned char ch) {
+  return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
+         (ch && strchr("!#$%&'*+-.^_`|~", ch));
+}
+
+/* Field names are tokens; values hold no CR, LF or NUL (obs-fold is refused, RFC 9112 5.2). */
+static int check_header_syntax(conn *c) {
+  for (size_t i = 0; i < c->nheaders; i++) {
+    const unsigned char *n = (const unsigned char *)c->headers[i].name;
+    if (!*n)
+      return reject(c, 400, "empty header field name");
+    for (; *n; n++)
+      if (!is_tchar(*n))
+        return reject(c, 400, "invalid character in a header field name");
+    if (strpbrk(c->headers[i].value, "\r\n"))
+      return reject(c, 400, "line folding or a bare CR/LF in a header field value");
+  }
+  return 0;
+}
+
+/* Host exactly once in HTTP/1.1 (RFC 9112 3.2); chunked is the only transfer coding we know. */
+static int check_framing(conn *c, llhttp_t *p) {
+  size_t hosts = 0;
+  for (size_t i = 0; i < c->nheaders; i++) {
+    if (strcasecmp(c->headers[i].name, "Host") == 0)
+      hosts++;
+    else if (strcasecmp(c->headers[i].name, "Transfer-Encoding") == 0) {
+      const char *v = c->headers[i].value;
+      while (*v == ' ' || *v == '\t')
+        v++;
+      size_t len = strlen(v);
+      while (len && (v[len - 1] == ' ' || v[len - 1] == '\t'))
+        len--;
+      if (len != 7 || strncasecmp(v, "chunked", 7) != 0)
+        return reject(c, 501, "unsupported transfer coding");
+    }
+  }
+  if (hosts > 1)
+    return reject(c, 400, "more than one Host header");
+  if (hosts == 0 && llhttp_get_http_major(p) == 1 && llhttp_get_http_minor(p) == 1)
+    return reject(c, 400, "HTTP/1.1 request without Host");
+  return 0;
+}
+
+static int on_chunk_header(llhttp_t *p) {
+  conn *c = p->data;
+  if (p->content_length > MXC_MOCK_MAX_BODY - c->body.len)
+    return reject(c, 413, "body over 1 MiB");
+  return 0;
+}
+
 static int header_bytes_add(conn *c, size_t n) {
   c->header_bytes += n;
   if (c->header_bytes > MXC_MOCK_MAX_HEADER_BYTES) {
-    c->reject_status = 431;
-    return -1;
+    return reject(c, 431, "header section over 16 KiB");
   }
   return 0;
 }
@@ -490,10 +557,8 @@ static int on_message_begin(llhttp_t *p) {
 
 static int on_url(llhttp_t *p, const char *at, size_t len) {
   conn *c = p->data;
-  if (c->url.len + len > MAX_URL_BYTES) {
-    c->reject_status = 414;
-    return -1;
-  }
+  if (c->url.len + len > MAX_URL_BYTES)
+    return reject(c, 414, "request target over 8 KiB");
   if (header_bytes_add(c, len) || mxc_buf_append(&c->url, at, len))
     return -1;
   return 0;
@@ -502,10 +567,8 @@ static int on_url(llhttp_t *p, const char *at, size_t len) {
 static int push_header(conn *c) {
   if (!c->in_value)
     return 0;
-  if (c->nheaders >= MXC_MOCK_MAX_HEADERS) {
-    c->reject_status = 431;
-    return -1;
-  }
+  if (c->nheaders >= MXC_MOCK_MAX_HEADERS)
+    return reject(c, 431, "more than 100 header fields");
   mxc_http_header *h = &c->headers[c->nheaders];
   h->name = mxc_strdup(c->field.data ? c->field.data : "");
   h->value = mxc_strdup(c->value.data ? c->value.data : "");
@@ -530,6 +593,10 @@ static int on_header_field(llhttp_t *p, const char *at, size_t len) {
 
 static int on_header_value(llhttp_t *p, const char *at, size_t len) {
   conn *c = p->data;
+  /* a value never starts a line: when it does, llhttp is continuing an obs-fold */
+  char before = at > c->feed_start ? at[-1] : c->prev_last;
+  if (before == '\n')
+    return reject(c, 400, "obsolete line folding in a header field value");
   c->in_value = true;
   if (header_bytes_add(c, len) || mxc_buf_append(&c->value, at, len))
     return -1;
@@ -547,10 +614,10 @@ static int on_headers_complete(llhttp_t *p) {
   c->head = llhttp_get_method(p) == HTTP_HEAD;
   if (push_header(c))
     return -1;
-  if ((p->flags & F_CONTENT_LENGTH) && p->content_length > MXC_MOCK_MAX_BODY) {
-    c->reject_status = 413;
+  if ((p->flags & F_CONTENT_LENGTH) && p->content_length > MXC_MOCK_MAX_BODY)
+    return reject(c, 413, "body over 1 MiB");
+  if (check_header_syntax(c) || check_framing(c, p))
     return -1;
-  }
   const char *expect = mxc_http_header_get(c->headers, c->nheaders, "Expect");
   if (expect && strcasecmp(expect, "100-continue") == 0) {
     static const char cont[] = "HTTP/1.1 100 Continue\r\n\r\n";
@@ -564,7 +631,7 @@ static int on_body(llhttp_t *p, const char *at, size_t len) {
   conn *c = p->data;
   int rc = mxc_buf_append(&c->body, at, len);
   if (rc == MXC_ELIMIT)
-    c->reject_status = 413;
+    return reject(c, 413, "body over 1 MiB");
   return rc ? -1 : 0;
 }
 
@@ -581,6 +648,7 @@ static const llhttp_settings_t parser_settings = {
     .on_header_value_complete = on_header_value_complete,
     .on_headers_complete = on_headers_complete,
     .on_body = on_body,
+    .on_chunk_header = on_chunk_header,
     .on_message_complete = on_message_complete,
 };
 
@@ -605,7 +673,7 @@ static void conn_feed(conn *c, const char *data, size_t len) {
       continue;
     }
     int status = c->reject_status ? c->reject_status : 400;
-    conn_reject(c, status, c->reject_status ? "request too large" : llhttp_get_error_reason(&c->parser));
+    conn_reject(c, status, c->reject_reason ? c->reject_reason : llhttp_get_error_reason(&c->parser));
     return;
   }
 }
@@ -633,7 +701,9 @@ static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf) {
   if (c->state != CONN_READING)
     return;
   uv_timer_start(&c->timer, on_timer, c->mock->idle_ms, 0);
+  c->feed_start = buf->base;
   conn_feed(c, buf->base, (size_t)nread);
+  c->prev_last = buf->base[nread - 1];
 }
 
 static void on_connection(uv_stream_t *server, int status) {
