@@ -91,7 +91,9 @@ int mxc_case_from_json(const cJSON *o, mxc_case *cs, char *err, size_t errlen) {
         }
         const cJSON *u = cJSON_GetObjectItemCaseSensitive(a, "username");
         const cJSON *p = cJSON_GetObjectItemCaseSensitive(a, "password");
-        const char *field = !cJSON_IsString(u) ? "username" : !cJSON_IsString(p) ? "password" : NULL;
+        const char *field = !cJSON_IsString(u)   ? "username"
+                            : !cJSON_IsString(p) ? "password"
+                                                 : NULL;
         if (field) {
           const cJSON *v = field[0] == 'u' ? u : p;
           char p2[400];
@@ -185,8 +187,7 @@ int mxc_case_load(const char *path, mxc_case *cs, char *err, size_t errlen) {
   const char *end = NULL;
   cJSON *doc = cJSON_ParseWithLengthOpts(text, len, &end, 0);
   if (!doc) {
-    snprintf(err, errlen, "%s: not valid JSON near byte %ld", path,
-             end ? (long)(end - text) : -1L);
+    snprintf(err, errlen, "%s: not valid JSON near byte %ld", path, end ? (long)(end - text) : -1L);
     rc = MXC_EINVAL;
     goto out;
   }

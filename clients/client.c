@@ -261,8 +261,7 @@ static void on_done(CURL *easy, CURLcode result, void *arg) {
     apply_session_data(c, status);
     finish(c);
     break;
-  case STEP_DONE:
-    break;
+  case STEP_DONE: break;
   }
 }
 

@@ -7,7 +7,7 @@
 typedef enum { MXC_LEVEL_INFO = 0, MXC_LEVEL_SHOULD = 1, MXC_LEVEL_MUST = 2 } mxc_level;
 
 typedef struct mxc_rule {
-  const char *id;    /* "OK-1" */
+  const char *id; /* "OK-1" */
   mxc_level level;
   const char *group; /* "OK" */
   const char *summary;

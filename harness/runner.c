@@ -99,7 +99,8 @@ static uint64_t deadline_for(const mxc_case *cs) {
 }
 
 static void judge(const mxc_scenario *sc, const mxc_run_options *opt, mxc_scenario_result *res) {
-  const char **passwords = calloc(sc->client.nattempts ? sc->client.nattempts : 1, sizeof *passwords);
+  const char **passwords =
+      calloc(sc->client.nattempts ? sc->client.nattempts : 1, sizeof *passwords);
   res->checks = calloc(sc->nexpect, sizeof *res->checks);
   if (!passwords || !res->checks) {
     free(passwords);

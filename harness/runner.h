@@ -5,7 +5,6 @@
 #include "harness/result.h"
 #include "harness/scenario.h"
 
-
 typedef struct mxc_run_options {
   const char *client_cmd; /* NULL: built-in reference client */
   const char *filter;     /* glob on scenario IDs, rule IDs and rule groups; NULL: all */

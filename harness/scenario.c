@@ -35,11 +35,16 @@ static int bad(load_ctx *cx, const char *path, const char *fmt, ...) {
 static const char *type_name(const cJSON *v) {
   if (!v)
     return "nothing";
-  if (cJSON_IsString(v)) return "a string";
-  if (cJSON_IsNumber(v)) return "a number";
-  if (cJSON_IsBool(v)) return "a boolean";
-  if (cJSON_IsNull(v)) return "null";
-  if (cJSON_IsArray(v)) return "an array";
+  if (cJSON_IsString(v))
+    return "a string";
+  if (cJSON_IsNumber(v))
+    return "a number";
+  if (cJSON_IsBool(v))
+    return "a boolean";
+  if (cJSON_IsNull(v))
+    return "null";
+  if (cJSON_IsArray(v))
+    return "an array";
   return "an object";
 }
 
@@ -185,8 +190,8 @@ static int load_faults(load_ctx *cx, const cJSON *arr, mxc_scenario *sc) {
 }
 
 static int load_client(load_ctx *cx, const cJSON *o, mxc_scenario *sc) {
-  static const char *const keys[] = {"timeout_ms", "use_auth_token", "navigation", "attempts",
-                                     "relaunch", NULL};
+  static const char *const keys[] = {"timeout_ms", "use_auth_token", "navigation",
+                                     "attempts",   "relaunch",       NULL};
   if (only_keys(cx, o, "$.client", keys))
     return MXC_ESCENARIO;
   cJSON *copy = cJSON_Duplicate(o, 1);
@@ -272,8 +277,7 @@ static int load_expect(load_ctx *cx, const cJSON *arr, mxc_scenario *sc) {
       if (!v)
         return bad(cx, path, "missing \"%s\" (%s)", def->value_key, want);
       bool ok = def->value_type == MXC_VALUE_INT
-                    ? cJSON_IsNumber(v) && v->valuedouble >= INT_MIN &&
-                          v->valuedouble <= INT_MAX &&
+                    ? cJSON_IsNumber(v) && v->valuedouble >= INT_MIN && v->valuedouble <= INT_MAX &&
                           v->valuedouble == (double)(int)v->valuedouble
                 : def->value_type == MXC_VALUE_BOOL ? cJSON_IsBool(v)
                                                     : cJSON_IsString(v);
@@ -309,7 +313,8 @@ static void line_col(const char *text, size_t off, int *line, int *col) {
 }
 
 /* Parses text as exactly one JSON document (only white space may follow it). On a syntax error
- * returns NULL with "FILE:LINE:COL: invalid JSON..." in cx->err (or no message on out of memory). */
+ * returns NULL with "FILE:LINE:COL: invalid JSON..." in cx->err (or no message on out of memory).
+ */
 static cJSON *parse_document(load_ctx *cx, const char *text, size_t len) {
   const char *end = NULL;
   bool trailing = false;
@@ -332,9 +337,10 @@ static cJSON *parse_document(load_ctx *cx, const char *text, size_t len) {
   return doc;
 }
 
-int mxc_scenario_parse(const char *file, const char *text, size_t len, mxc_scenario *sc, char **err) {
-  static const char *const keys[] = {"id", "title", "description", "rules", "accounts",
-                                     "runtime", "faults", "client", "expect", NULL};
+int mxc_scenario_parse(const char *file, const char *text, size_t len, mxc_scenario *sc,
+                       char **err) {
+  static const char *const keys[] = {"id",      "title",  "description", "rules",  "accounts",
+                                     "runtime", "faults", "client",      "expect", NULL};
   load_ctx cx = {.file = file};
   int rc = 0;
   memset(sc, 0, sizeof *sc);
@@ -385,8 +391,9 @@ int mxc_scenario_parse(const char *file, const char *text, size_t len, mxc_scena
     snprintf(path, sizeof path, "$.rules[%zu]", sc->nrules);
     const mxc_rule *rule = cJSON_IsString(r) ? mxc_rule_find(r->valuestring) : NULL;
     if (!rule) {
-      rc = cJSON_IsString(r) ? bad(&cx, path, "unknown rule \"%s\" (see PROTOCOL.md section 2)", r->valuestring)
-                             : bad(&cx, path, "expected a rule ID, got %s", type_name(r));
+      rc = cJSON_IsString(r)
+               ? bad(&cx, path, "unknown rule \"%s\" (see PROTOCOL.md section 2)", r->valuestring)
+               : bad(&cx, path, "expected a rule ID, got %s", type_name(r));
       goto out;
     }
     if (sc->nrules == 0 || rule->level > sc->level)
@@ -453,8 +460,8 @@ void mxc_scenario_cleanup(mxc_scenario *sc) {
 
 /* ---- account lists (serve --accounts) ---- */
 
-int mxc_accounts_parse(const char *file, const char *text, size_t len, mxc_account **out,
-                       size_t *n, char **err) {
+int mxc_accounts_parse(const char *file, const char *text, size_t len, mxc_account **out, size_t *n,
+                       char **err) {
   load_ctx cx = {.file = file};
   *out = NULL;
   *n = 0;

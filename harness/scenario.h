@@ -39,13 +39,14 @@ typedef struct mxc_catalog {
  * "FILE:LINE:COL: ..." for JSON syntax or "FILE: $.json.path: ..." for content. */
 int mxc_scenario_load_file(const char *path, mxc_scenario *sc, char **err);
 /* Parses scenario JSON text; `file` names it in messages. */
-int mxc_scenario_parse(const char *file, const char *text, size_t len, mxc_scenario *sc, char **err);
+int mxc_scenario_parse(const char *file, const char *text, size_t len, mxc_scenario *sc,
+                       char **err);
 void mxc_scenario_cleanup(mxc_scenario *sc);
 
 /* Parses a JSON list of accounts ({"username", "password", "roles", "active"}), with the
  * same strictness and messages as scenario files. Free with mxc_accounts_free. */
-int mxc_accounts_parse(const char *file, const char *text, size_t len, mxc_account **out,
-                       size_t *n, char **err);
+int mxc_accounts_parse(const char *file, const char *text, size_t len, mxc_account **out, size_t *n,
+                       char **err);
 void mxc_accounts_free(mxc_account *accounts, size_t n);
 
 /* Loads every *.json below dir (recursively), in path order. Every problem is reported, one

@@ -100,7 +100,8 @@ static void on_stopped(mxc_mock *m, void *arg) {
     int rc = text ? mxc_file_write_atomic(st->transcript_path, text, strlen(text)) : MXC_ENOMEM;
     free(text);
     if (rc) {
-      fprintf(stderr, "mxconform serve: cannot write %s: %s\n", st->transcript_path, mxc_strerror(rc));
+      fprintf(stderr, "mxconform serve: cannot write %s: %s\n", st->transcript_path,
+              mxc_strerror(rc));
       st->exit_code = MXC_EXIT_INTERNAL;
     } else {
       fprintf(stderr, "mxconform serve: transcript written to %s\n", st->transcript_path);
@@ -163,7 +164,8 @@ static int load_accounts_file(serve_state *st, const char *path) {
 int mxc_serve_main(int argc, char **argv) {
   const char *listen = NULL, *accounts = NULL, *scenario = NULL;
   const char *dir = MXC_SOURCE_DIR "/scenarios";
-  serve_state st = {.exit_code = MXC_EXIT_PASS, .accounts = default_accounts,
+  serve_state st = {.exit_code = MXC_EXIT_PASS,
+                    .accounts = default_accounts,
                     .naccounts = sizeof default_accounts / sizeof default_accounts[0]};
   for (int i = 2; i < argc; i++) {
     const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -191,7 +193,10 @@ int mxc_serve_main(int argc, char **argv) {
   char host[128] = "127.0.0.1";
   int port = 0;
   if (listen && parse_listen(listen, host, sizeof host, &port) != 0) {
-    fprintf(stderr, "mxconform serve: --listen wants ADDR:PORT (e.g. 127.0.0.1:8080 or [::1]:8080), got '%s'\n", listen);
+    fprintf(
+        stderr,
+        "mxconform serve: --listen wants ADDR:PORT (e.g. 127.0.0.1:8080 or [::1]:8080), got '%s'\n",
+        listen);
     return MXC_EXIT_USAGE;
   }
   int rc;
@@ -228,8 +233,9 @@ int mxc_serve_main(int argc, char **argv) {
   rc = mxc_mock_start(&loop, &cfg, &st.mock);
   if (rc) {
     fprintf(stderr, "mxconform serve: cannot listen on %s:%d: %s\n", host, port, mxc_strerror(rc));
-    st.exit_code = rc == UV_EADDRINUSE || rc == UV_EADDRNOTAVAIL || rc == UV_EINVAL ? MXC_EXIT_USAGE
-                                                                                   : MXC_EXIT_INTERNAL;
+    st.exit_code = rc == UV_EADDRINUSE || rc == UV_EADDRNOTAVAIL || rc == UV_EINVAL
+                       ? MXC_EXIT_USAGE
+                       : MXC_EXIT_INTERNAL;
   } else {
     uv_signal_init(&loop, &st.sigint);
     uv_signal_init(&loop, &st.sigterm);

@@ -139,9 +139,9 @@ static int check_startup(const mxc_verdict_input *in, mxc_check_result *out) {
     return set_result(out, false, MXC_SIDE_WIRE, expected, mxc_strdup("no /xas/ call at all"));
   bool ok = is_action(first, "get_session_data") && strcmp(session_in_state(first), "none") == 0 &&
             int_of(first, "status", 0) == 200 && str_of(first, "session_out");
-  char *seen = mxc_asprintf("first /xas/ call: %s with session cookie state '%s', answered %d",
-                            str_of(first, "action"), session_in_state(first),
-                            int_of(first, "status", 0));
+  char *seen =
+      mxc_asprintf("first /xas/ call: %s with session cookie state '%s', answered %d",
+                   str_of(first, "action"), session_in_state(first), int_of(first, "status", 0));
   return set_result(out, ok, MXC_SIDE_WIRE, expected, seen);
 }
 
@@ -178,8 +178,8 @@ static int check_message(const mxc_expectation *e, const mxc_verdict_input *in,
 
 static int check_message_hides_password(const mxc_expectation *e, const mxc_verdict_input *in,
                                         mxc_check_result *out) {
-  char *expected = mxc_asprintf("attempt %d: the message does not contain the password",
-                                e->attempt + 1);
+  char *expected =
+      mxc_asprintf("attempt %d: the message does not contain the password", e->attempt + 1);
   if (!in->report)
     return set_result(out, false, MXC_SIDE_CLIENT, expected, mxc_strdup(NO_REPORT));
   const cJSON *a = report_attempt(in->report, e->attempt);
@@ -190,8 +190,9 @@ static int check_message_hides_password(const mxc_expectation *e, const mxc_verd
   const char *pw = (size_t)e->attempt < in->nattempts ? in->passwords[e->attempt] : NULL;
   bool leaked = msg && pw && *pw && strstr(msg, pw);
   /* the seen text never repeats the message when it leaked: reports must not carry it */
-  return set_result(out, !leaked, MXC_SIDE_CLIENT, expected,
-                    mxc_strdup(leaked ? "the message contains the password" : "no password in the message"));
+  return set_result(
+      out, !leaked, MXC_SIDE_CLIENT, expected,
+      mxc_strdup(leaked ? "the message contains the password" : "no password in the message"));
 }
 
 static int check_restarted(const mxc_expectation *e, const mxc_verdict_input *in,
@@ -230,7 +231,7 @@ static int check_restarted(const mxc_expectation *e, const mxc_verdict_input *in
                         mxc_strdup("wire: no /xas/ call after the 200 login"));
     const char *sent = session_in_id(next);
     bool ok = is_action(next, "get_session_data") && sent && strcmp(sent, new_id) == 0;
-    const char *which = !sent ? "no session cookie"
+    const char *which = !sent                       ? "no session cookie"
                         : strcmp(sent, new_id) == 0 ? "the new session cookie"
                                                     : "another session cookie (not the login's)";
     return set_result(out, ok, MXC_SIDE_WIRE, expected,
@@ -245,12 +246,14 @@ static int check_restarted(const mxc_expectation *e, const mxc_verdict_input *in
     else if (after_login && is_action(x, "get_session_data"))
       restarts++;
   }
-  return set_result(out, restarts == 0, MXC_SIDE_WIRE,
-                    mxc_strdup("wire: no get_session_data after a login request"),
-                    mxc_asprintf("wire: %d get_session_data call(s) after a login request", restarts));
+  return set_result(
+      out, restarts == 0, MXC_SIDE_WIRE,
+      mxc_strdup("wire: no get_session_data after a login request"),
+      mxc_asprintf("wire: %d get_session_data call(s) after a login request", restarts));
 }
 
-static int check_page(const mxc_expectation *e, const mxc_verdict_input *in, mxc_check_result *out) {
+static int check_page(const mxc_expectation *e, const mxc_verdict_input *in,
+                      mxc_check_result *out) {
   char *expected = mxc_asprintf("page %s", e->str_value);
   if (!in->report)
     return set_result(out, false, MXC_SIDE_CLIENT, expected, mxc_strdup(NO_REPORT));
@@ -309,8 +312,8 @@ static int check_credentials_in_body(const mxc_verdict_input *in, mxc_check_resu
     if (cJSON_IsString(first))
       return set_result(out, false, MXC_SIDE_WIRE,
                         mxc_strdup("wire: passwords only in request bodies"),
-                        mxc_asprintf("wire: a password in the %s of request #%d", first->valuestring,
-                                     int_of(x, "seq", -1)));
+                        mxc_asprintf("wire: a password in the %s of request #%d",
+                                     first->valuestring, int_of(x, "seq", -1)));
   }
   return set_result(out, true, MXC_SIDE_WIRE, mxc_strdup("wire: passwords only in request bodies"),
                     mxc_strdup("wire: no password outside a body"));
@@ -318,8 +321,8 @@ static int check_credentials_in_body(const mxc_verdict_input *in, mxc_check_resu
 
 /* Every login request's field `key` (under session_in when nested) equals `want`. */
 static int check_each_login(const mxc_verdict_input *in, mxc_check_result *out, bool csrf) {
-  const char *what = csrf ? "X-Csrf-Token equal to the session's csrftoken"
-                          : "the live anonymous session cookie";
+  const char *what =
+      csrf ? "X-Csrf-Token equal to the session's csrftoken" : "the live anonymous session cookie";
   char *expected = mxc_asprintf("wire: every login request carries %s", what);
   int n = 0;
   const cJSON *x;

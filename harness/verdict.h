@@ -14,30 +14,30 @@ typedef enum { MXC_VALUE_NONE, MXC_VALUE_INT, MXC_VALUE_BOOL, MXC_VALUE_STRING }
 
 /* XX(enum suffix, name, side, takes attempt, value key or NULL, value type, what it checks) */
 #define MXC_CHECKS(XX)                                                                             \
-  XX(STARTUP, "startup", MXC_SIDE_WIRE, false, NULL, MXC_VALUE_NONE,                              \
-     "the first /xas/ call is get_session_data without a session cookie, answered with an "       \
+  XX(STARTUP, "startup", MXC_SIDE_WIRE, false, NULL, MXC_VALUE_NONE,                               \
+     "the first /xas/ call is get_session_data without a session cookie, answered with an "        \
      "anonymous session")                                                                          \
-  XX(STATUS, "status", MXC_SIDE_CLIENT, true, "equals", MXC_VALUE_INT,                            \
+  XX(STATUS, "status", MXC_SIDE_CLIENT, true, "equals", MXC_VALUE_INT,                             \
      "the status SignIn returned for the attempt")                                                 \
-  XX(MESSAGE, "message", MXC_SIDE_CLIENT, true, "empty", MXC_VALUE_BOOL,                          \
+  XX(MESSAGE, "message", MXC_SIDE_CLIENT, true, "empty", MXC_VALUE_BOOL,                           \
      "whether the attempt's validation message is empty")                                          \
-  XX(MESSAGE_HIDES_PASSWORD, "message_hides_password", MXC_SIDE_CLIENT, true, NULL,               \
+  XX(MESSAGE_HIDES_PASSWORD, "message_hides_password", MXC_SIDE_CLIENT, true, NULL,                \
      MXC_VALUE_NONE, "the attempt's validation message does not contain its password")             \
-  XX(RESTARTED, "restarted", MXC_SIDE_BOTH, false, "equals", MXC_VALUE_BOOL,                      \
-     "the client reports a restart, and the wire shows (or does not show) get_session_data "      \
-     "carrying the session cookie a login response set")                                          \
-  XX(PAGE, "page", MXC_SIDE_CLIENT, false, "equals", MXC_VALUE_STRING,                            \
+  XX(RESTARTED, "restarted", MXC_SIDE_BOTH, false, "equals", MXC_VALUE_BOOL,                       \
+     "the client reports a restart, and the wire shows (or does not show) get_session_data "       \
+     "carrying the session cookie a login response set")                                           \
+  XX(PAGE, "page", MXC_SIDE_CLIENT, false, "equals", MXC_VALUE_STRING,                             \
      "the page on screen when the client finished")                                                \
-  XX(PAGE_MATCHES_ROLES, "page_matches_roles", MXC_SIDE_BOTH, false, NULL, MXC_VALUE_NONE,        \
+  XX(PAGE_MATCHES_ROLES, "page_matches_roles", MXC_SIDE_BOTH, false, NULL, MXC_VALUE_NONE,         \
      "the page on screen is the navigation's home page for the roles of the last session data "    \
      "the mock served")                                                                            \
-  XX(LOGIN_REQUESTS, "login_requests", MXC_SIDE_WIRE, false, "equals", MXC_VALUE_INT,             \
+  XX(LOGIN_REQUESTS, "login_requests", MXC_SIDE_WIRE, false, "equals", MXC_VALUE_INT,              \
      "how many login requests reached the mock")                                                   \
-  XX(CREDENTIALS_IN_BODY, "credentials_in_body", MXC_SIDE_WIRE, false, NULL, MXC_VALUE_NONE,      \
+  XX(CREDENTIALS_IN_BODY, "credentials_in_body", MXC_SIDE_WIRE, false, NULL, MXC_VALUE_NONE,       \
      "no password appeared in a request target or header")                                         \
-  XX(SESSION_COOKIE_ON_LOGIN, "session_cookie_on_login", MXC_SIDE_WIRE, false, NULL,              \
+  XX(SESSION_COOKIE_ON_LOGIN, "session_cookie_on_login", MXC_SIDE_WIRE, false, NULL,               \
      MXC_VALUE_NONE, "every login request carried the live anonymous session cookie")              \
-  XX(CSRF_ON_LOGIN, "csrf_on_login", MXC_SIDE_WIRE, false, NULL, MXC_VALUE_NONE,                  \
+  XX(CSRF_ON_LOGIN, "csrf_on_login", MXC_SIDE_WIRE, false, NULL, MXC_VALUE_NONE,                   \
      "every login request carried the session's csrftoken in X-Csrf-Token")
 
 typedef enum {
@@ -83,9 +83,9 @@ typedef struct mxc_check_result {
 
 /* The scenario facts a verdict needs besides the two reports. */
 typedef struct mxc_verdict_input {
-  const cJSON *report;     /* the client's result object, or NULL when the client erred */
-  const cJSON *transcript; /* the mock's transcript */
-  const cJSON *navigation; /* role -> page of the case */
+  const cJSON *report;          /* the client's result object, or NULL when the client erred */
+  const cJSON *transcript;      /* the mock's transcript */
+  const cJSON *navigation;      /* role -> page of the case */
   const char *const *passwords; /* the password typed in each attempt */
   size_t nattempts;
 } mxc_verdict_input;

@@ -78,7 +78,8 @@ int mxc_control_handle(mxc_mock *m, const mxc_control *ctl, const char *method, 
     if (!post)
       return answer_msg(res, 405, "error", "use POST");
     int rc = mxc_mock_reset(m, NULL);
-    return rc ? answer_msg(res, 500, "error", mxc_strerror(rc)) : answer(res, 200, cJSON_CreateObject());
+    return rc ? answer_msg(res, 500, "error", mxc_strerror(rc))
+              : answer(res, 200, cJSON_CreateObject());
   }
   if (IS("expire")) {
     if (!post)

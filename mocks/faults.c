@@ -8,10 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *kind_names[] = {
-    "none",
+static const char *kind_names[] = {"none",
 #define XX(e, name, doc) name,
-    MXC_FAULT_KINDS(XX)
+                                   MXC_FAULT_KINDS(XX)
 #undef XX
 };
 
@@ -63,7 +62,8 @@ int mxc_fault_from_json(const cJSON *o, mxc_fault *f, char *err, size_t errlen) 
     if (strcmp(it->string, "kind") == 0)
       continue;
     if (strcmp(it->string, "match") == 0) {
-      if (!cJSON_IsString(it) || !it->valuestring[0] || strlen(it->valuestring) >= sizeof f->match) {
+      if (!cJSON_IsString(it) || !it->valuestring[0] ||
+          strlen(it->valuestring) >= sizeof f->match) {
         snprintf(err, errlen, "match: expected an XAS action name or \"*\"");
         goto fail;
       }

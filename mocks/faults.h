@@ -25,11 +25,11 @@ typedef enum {
 
 typedef struct mxc_fault {
   mxc_fault_kind kind;
-  char match[64]; /* XAS action the fault applies to, or "*" */
-  int times;      /* how many matched requests it applies to; 0 = all */
-  int after;      /* refused: responses served before the listener closes */
-  int code;       /* status: the HTTP status */
-  char *body;     /* status: the body, owned; NULL means "{}" */
+  char match[64];     /* XAS action the fault applies to, or "*" */
+  int times;          /* how many matched requests it applies to; 0 = all */
+  int after;          /* refused: responses served before the listener closes */
+  int code;           /* status: the HTTP status */
+  char *body;         /* status: the body, owned; NULL means "{}" */
   char *content_type; /* status: owned; NULL means application/json */
 } mxc_fault;
 

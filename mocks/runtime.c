@@ -127,10 +127,9 @@ static void random_uuid(char out[ID_LEN + 1]) {
   }
   b[6] = (unsigned char)((b[6] & 0x0f) | 0x40);
   b[8] = (unsigned char)((b[8] & 0x3f) | 0x80);
-  snprintf(out, ID_LEN + 1,
-           "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", b[0], b[1],
-           b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13], b[14],
-           b[15]);
+  snprintf(out, ID_LEN + 1, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
+           b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13],
+           b[14], b[15]);
 }
 
 /* ---- sessions and tokens ---- */
@@ -498,7 +497,10 @@ static void record_session_in(xas_ctx *x) {
     cJSON_AddStringToObject(o, "id", id);
   else
     cJSON_AddNullToObject(o, "id");
-  const char *state = !has ? "none" : !x->sess ? "unknown" : x->sess->account < 0 ? "anonymous" : "user";
+  const char *state = !has                   ? "none"
+                      : !x->sess             ? "unknown"
+                      : x->sess->account < 0 ? "anonymous"
+                                             : "user";
   cJSON_AddStringToObject(o, "state", state);
 }
 

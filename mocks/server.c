@@ -39,7 +39,7 @@ typedef struct conn {
   char prev_last;
   int reject_status; /* 400/413/431/501 decided by a callback */
   const char *reject_reason;
-  bool head;         /* a HEAD request: its response carries no body (RFC 9110 9.3.2) */
+  bool head; /* a HEAD request: its response carries no body (RFC 9110 9.3.2) */
   /* the connection */
   uint64_t bytes_in, bytes_out;
   int writes_pending;
@@ -446,25 +446,21 @@ static bool conn_handle_request(conn *c) {
       cJSON_AddItemToObject(rec, "fault", fj);
     cJSON_AddStringToObject(rec, "action", action);
     switch (f->kind) {
-    case MXC_FAULT_RESET:
-      conn_close(c, "fault_reset", true);
-      return false;
-    case MXC_FAULT_CLOSE:
-      conn_close(c, "fault_close", false);
-      return false;
+    case MXC_FAULT_RESET: conn_close(c, "fault_reset", true); return false;
+    case MXC_FAULT_CLOSE: conn_close(c, "fault_close", false); return false;
     case MXC_FAULT_STATUS: {
       mxc_http_response res = {.status = f->code};
       const char *body = f->body ? f->body : "{}";
       res.body = mxc_strdup(body);
       res.body_len = strlen(body);
       mxc_http_response_add_header(&res, "Content-Type: %s",
-                                   f->content_type ? f->content_type : "application/json;charset=utf-8");
+                                   f->content_type ? f->content_type
+                                                   : "application/json;charset=utf-8");
       bool more = conn_answer(c, &res, rec, keep_alive, http10);
       mxc_http_response_cleanup(&res);
       return more;
     }
-    default:
-      break;
+    default: break;
     }
   }
   mxc_http_request req = {
@@ -673,7 +669,8 @@ static void conn_feed(conn *c, const char *data, size_t len) {
       continue;
     }
     int status = c->reject_status ? c->reject_status : 400;
-    conn_reject(c, status, c->reject_reason ? c->reject_reason : llhttp_get_error_reason(&c->parser));
+    conn_reject(c, status,
+                c->reject_reason ? c->reject_reason : llhttp_get_error_reason(&c->parser));
     return;
   }
 }
@@ -691,7 +688,8 @@ static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf) {
   if (nread == 0)
     return;
   if (nread < 0) {
-    const char *how = nread == UV_EOF ? (c->state == CONN_DRAINING ? "server_closed" : "client_closed")
+    const char *how = nread == UV_EOF
+                          ? (c->state == CONN_DRAINING ? "server_closed" : "client_closed")
                       : nread == UV_ECONNRESET ? "client_reset"
                                                : "read_error";
     conn_close(c, how, false);

@@ -24,7 +24,7 @@ typedef struct mxc_mock_config {
   mxc_runtime_config runtime;
   const mxc_fault *faults; /* copied */
   size_t nfaults;
-  uint64_t idle_ms; /* idle connection timeout; 0 means MXC_MOCK_IDLE_MS_DEFAULT */
+  uint64_t idle_ms;        /* idle connection timeout; 0 means MXC_MOCK_IDLE_MS_DEFAULT */
   mxc_control control;     /* the /_mxconform/ API (serve mode); off by default */
   const char *scenario_id; /* label of the armed scenario, or NULL (copied) */
 } mxc_mock_config;

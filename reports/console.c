@@ -24,7 +24,8 @@ void mxc_console_scenario(FILE *out, const mxc_scenario_result *r, mxc_level lev
     size_t len = strlen(tail);
     if (len > 400)
       tail += len - 400;
-    fprintf(out, "      client stderr (tail): %s%s", tail, tail[strlen(tail) - 1] == '\n' ? "" : "\n");
+    fprintf(out, "      client stderr (tail): %s%s", tail,
+            tail[strlen(tail) - 1] == '\n' ? "" : "\n");
   }
   fflush(out);
 }

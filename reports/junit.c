@@ -25,18 +25,25 @@ static int write_case(mxc_buf *b, const mxc_scenario_result *r, mxc_level level)
   int rc = mxc_buf_printf(b, "    <testcase");
   char classname[64];
   snprintf(classname, sizeof classname, "mxconform.%s", group_of(r));
-  if (!rc) rc = attr(b, "classname", classname);
-  if (!rc) rc = attr(b, "name", r->sc->id);
-  if (!rc) rc = attr(b, "file", r->sc->file);
-  if (!rc) rc = mxc_buf_printf(b, " time=\"%.3f\">\n", r->duration_ms / 1000.0);
+  if (!rc)
+    rc = attr(b, "classname", classname);
+  if (!rc)
+    rc = attr(b, "name", r->sc->id);
+  if (!rc)
+    rc = attr(b, "file", r->sc->file);
+  if (!rc)
+    rc = mxc_buf_printf(b, " time=\"%.3f\">\n", r->duration_ms / 1000.0);
   if (rc)
     return rc;
   if (r->verdict == MXC_VERDICT_ERROR) {
     const char *why = r->internal_error ? r->internal_error : r->client.error;
     rc = mxc_buf_printf(b, "      <error");
-    if (!rc) rc = attr(b, "message", why ? why : "error");
-    if (!rc) rc = attr(b, "type", r->internal_error ? "harness" : "client");
-    if (!rc) rc = mxc_buf_printf(b, "/>\n");
+    if (!rc)
+      rc = attr(b, "message", why ? why : "error");
+    if (!rc)
+      rc = attr(b, "type", r->internal_error ? "harness" : "client");
+    if (!rc)
+      rc = mxc_buf_printf(b, "/>\n");
   }
   mxc_buf details;
   mxc_buf_init(&details, 1u << 20);
@@ -55,28 +62,40 @@ static int write_case(mxc_buf *b, const mxc_scenario_result *r, mxc_level level)
     char msg[256];
     snprintf(msg, sizeof msg, "%s broken (%s)", first ? first : "a rule", r->sc->title);
     rc = mxc_buf_printf(b, "      <failure");
-    if (!rc) rc = attr(b, "message", msg);
-    if (!rc) rc = attr(b, "type", "conformance");
-    if (!rc) rc = mxc_buf_append(b, ">", 1);
-    if (!rc) rc = mxc_xml_escape(b, details.data);
-    if (!rc) rc = mxc_buf_printf(b, "</failure>\n");
+    if (!rc)
+      rc = attr(b, "message", msg);
+    if (!rc)
+      rc = attr(b, "type", "conformance");
+    if (!rc)
+      rc = mxc_buf_append(b, ">", 1);
+    if (!rc)
+      rc = mxc_xml_escape(b, details.data);
+    if (!rc)
+      rc = mxc_buf_printf(b, "</failure>\n");
   }
   mxc_buf_cleanup(&details);
   /* system-out: the client's report and the wire, so a reader sees both sides */
   mxc_buf out;
   mxc_buf_init(&out, 4u << 20);
   char *report = r->client.report ? cJSON_PrintUnformatted(r->client.report) : NULL;
-  if (!rc) rc = mxc_buf_printf(&out, "client report: %s\nwire:\n", report ? report : "(none)");
+  if (!rc)
+    rc = mxc_buf_printf(&out, "client report: %s\nwire:\n", report ? report : "(none)");
   free(report);
-  if (!rc) rc = mxc_transcript_lines(&out, r->transcript, "  ");
-  if (!rc) rc = mxc_buf_printf(b, "      <system-out>");
-  if (!rc) rc = mxc_xml_escape(b, out.data);
-  if (!rc) rc = mxc_buf_printf(b, "</system-out>\n");
+  if (!rc)
+    rc = mxc_transcript_lines(&out, r->transcript, "  ");
+  if (!rc)
+    rc = mxc_buf_printf(b, "      <system-out>");
+  if (!rc)
+    rc = mxc_xml_escape(b, out.data);
+  if (!rc)
+    rc = mxc_buf_printf(b, "</system-out>\n");
   mxc_buf_cleanup(&out);
   if (!rc && r->client.stderr_tail) {
     rc = mxc_buf_printf(b, "      <system-err>");
-    if (!rc) rc = mxc_xml_escape(b, r->client.stderr_tail);
-    if (!rc) rc = mxc_buf_printf(b, "</system-err>\n");
+    if (!rc)
+      rc = mxc_xml_escape(b, r->client.stderr_tail);
+    if (!rc)
+      rc = mxc_buf_printf(b, "</system-err>\n");
   }
   if (!rc)
     rc = mxc_buf_printf(b, "    </testcase>\n");
@@ -91,9 +110,11 @@ int mxc_junit_write(const char *path, const mxc_run_result *run) {
   struct tm tm;
   gmtime_r(&now, &tm);
   strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%S", &tm);
-  int rc = mxc_buf_printf(&b, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"mxconform\" "
-                              "tests=\"%zu\" failures=\"%zu\" errors=\"%zu\" time=\"%.3f\">\n",
-                          run->n, run->failed - run->errors, run->errors, run->duration_ms / 1000.0);
+  int rc =
+      mxc_buf_printf(&b,
+                     "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"mxconform\" "
+                     "tests=\"%zu\" failures=\"%zu\" errors=\"%zu\" time=\"%.3f\">\n",
+                     run->n, run->failed - run->errors, run->errors, run->duration_ms / 1000.0);
   /* one suite per rule group, groups in the order they first appear */
   bool *done = calloc(run->n ? run->n : 1, sizeof *done);
   if (!done)
@@ -113,17 +134,22 @@ int mxc_junit_write(const char *path, const mxc_run_result *run) {
       time_ms += run->results[j].duration_ms;
     }
     rc = mxc_buf_printf(&b, "  <testsuite");
-    if (!rc) rc = attr(&b, "name", group);
     if (!rc)
-      rc = mxc_buf_printf(&b, " tests=\"%zu\" failures=\"%zu\" errors=\"%zu\" skipped=\"0\" "
-                              "time=\"%.3f\" timestamp=\"%s\">\n    <properties>\n",
+      rc = attr(&b, "name", group);
+    if (!rc)
+      rc = mxc_buf_printf(&b,
+                          " tests=\"%zu\" failures=\"%zu\" errors=\"%zu\" skipped=\"0\" "
+                          "time=\"%.3f\" timestamp=\"%s\">\n    <properties>\n",
                           tests, failures, errors, time_ms / 1000.0, stamp);
-    if (!rc) rc = mxc_buf_printf(&b, "      <property name=\"client\"");
-    if (!rc) rc = attr(&b, "value", run->client_desc);
     if (!rc)
-      rc = mxc_buf_printf(&b, "/>\n      <property name=\"level\" value=\"%s\"/>\n"
-                              "      <property name=\"mxconform.version\" value=\"%s\"/>\n"
-                              "    </properties>\n",
+      rc = mxc_buf_printf(&b, "      <property name=\"client\"");
+    if (!rc)
+      rc = attr(&b, "value", run->client_desc);
+    if (!rc)
+      rc = mxc_buf_printf(&b,
+                          "/>\n      <property name=\"level\" value=\"%s\"/>\n"
+                          "      <property name=\"mxconform.version\" value=\"%s\"/>\n"
+                          "    </properties>\n",
                           mxc_level_name(run->level), MXC_VERSION);
     for (size_t j = i; !rc && j < run->n; j++) {
       if (strcmp(group_of(&run->results[j]), group) != 0)

@@ -15,7 +15,7 @@
 
 /* A result line that claims the sign-in worked, printed without talking to anybody. */
 #define LIAR_LINE                                                                                  \
-  "{\"attempts\":[{\"status\":200,\"validation_message\":\"\"}],\"restarted\":true,"           \
+  "{\"attempts\":[{\"status\":200,\"validation_message\":\"\"}],\"restarted\":true,"               \
   "\"page\":\"Home_User\"}"
 
 static int run_mxconform(const char *args, char **out) {
@@ -186,7 +186,9 @@ Test(e2e, hanging_client_is_killed_at_the_deadline, .timeout = 60) {
   cr_expect_lt(took, 30000, "the run took %llu ms", (unsigned long long)took);
   free(out);
   /* nothing of it survives */
-  cr_expect_not(process_running("sleep\0" "100"), "a child of the client outlived the run");
+  cr_expect_not(process_running("sleep\0"
+                                "100"),
+                "a child of the client outlived the run");
 }
 
 Test(e2e, passwords_never_reach_reports, .timeout = 60) {

@@ -23,9 +23,9 @@
 typedef struct hostile_case {
   const char *name;
   const char *bytes;
-  size_t len;     /* 0: strlen(bytes) */
-  int status;     /* expected status of the first response; 0: no response at all */
-  bool closes;    /* the server closes the connection by itself */
+  size_t len;  /* 0: strlen(bytes) */
+  int status;  /* expected status of the first response; 0: no response at all */
+  bool closes; /* the server closes the connection by itself */
 } hostile_case;
 
 static const hostile_case cases[] = {
@@ -42,7 +42,8 @@ static const hostile_case cases[] = {
     {"url_too_long", NULL, 0, 414, true}, /* built below */
     {"space_in_target", "POST /x as/ HTTP/1.1\r\nHost: mock\r\n\r\n", 0, 400, true},
     /* framing and smuggling shapes */
-    {"cl_and_te", POST_XAS CL17 "Transfer-Encoding: chunked\r\n\r\n11\r\n" INFO "\r\n0\r\n\r\n", 0, 400, true},
+    {"cl_and_te", POST_XAS CL17 "Transfer-Encoding: chunked\r\n\r\n11\r\n" INFO "\r\n0\r\n\r\n", 0,
+     400, true},
     {"two_different_cl", POST_XAS CL17 "Content-Length: 18\r\n\r\n" INFO " ", 0, 400, true},
     {"cl_list", POST_XAS "Content-Length: 17, 17\r\n\r\n" INFO, 0, 400, true},
     {"cl_negative", POST_XAS "Content-Length: -1\r\n\r\n", 0, 400, true},
@@ -50,17 +51,21 @@ static const hostile_case cases[] = {
     {"cl_hex", POST_XAS "Content-Length: 0x11\r\n\r\n" INFO, 0, 400, true},
     {"cl_overflow", POST_XAS "Content-Length: 999999999999999999999999\r\n\r\n", 0, 400, true},
     {"cl_over_1mib", POST_XAS "Content-Length: 1048577\r\n\r\n", 0, 413, true},
-    {"te_gzip_chunked", POST_XAS "Transfer-Encoding: gzip, chunked\r\n\r\n11\r\n" INFO "\r\n0\r\n\r\n", 0, 501, true},
+    {"te_gzip_chunked",
+     POST_XAS "Transfer-Encoding: gzip, chunked\r\n\r\n11\r\n" INFO "\r\n0\r\n\r\n", 0, 501, true},
     {"te_identity", POST_XAS "Transfer-Encoding: identity\r\n" CL17 "\r\n" INFO, 0, 400, true},
-    {"chunk_size_not_hex", POST_XAS "Transfer-Encoding: chunked\r\n\r\nzz\r\n" INFO "\r\n0\r\n\r\n", 0, 400, true},
-    {"chunk_size_overflow", POST_XAS "Transfer-Encoding: chunked\r\n\r\nfffffffffffffffffffff\r\n", 0, 400, true},
+    {"chunk_size_not_hex", POST_XAS "Transfer-Encoding: chunked\r\n\r\nzz\r\n" INFO "\r\n0\r\n\r\n",
+     0, 400, true},
+    {"chunk_size_overflow", POST_XAS "Transfer-Encoding: chunked\r\n\r\nfffffffffffffffffffff\r\n",
+     0, 400, true},
     {"chunked_over_1mib", POST_XAS "Transfer-Encoding: chunked\r\n\r\n100001\r\n", 0, 413, true},
     /* header syntax */
     {"obs_fold", POST_XAS "X-Folded: a\r\n b\r\n" CL17 "\r\n" INFO, 0, 400, true},
     {"space_before_colon", POST_XAS "Content-Length : 17\r\n\r\n" INFO, 0, 400, true},
     {"nul_in_value", NUL_CASE, sizeof NUL_CASE - 1, 400, true},
     {"header_without_colon", POST_XAS "Just-A-Name\r\n" CL17 "\r\n" INFO, 0, 400, true},
-    {"bare_lf_everywhere", "POST /xas/ HTTP/1.1\nHost: mock\nContent-Length: 17\n\n" INFO, 0, 400, true},
+    {"bare_lf_everywhere", "POST /xas/ HTTP/1.1\nHost: mock\nContent-Length: 17\n\n" INFO, 0, 400,
+     true},
     {"bare_cr", POST_XAS "X-A: a\rb\r\n" CL17 "\r\n" INFO, 0, 400, true},
     {"no_host_http11", "POST /xas/ HTTP/1.1\r\n" CL17 "\r\n" INFO, 0, 400, true},
     {"two_hosts", POST_XAS "Host: other\r\n" CL17 "\r\n" INFO, 0, 400, true},
@@ -72,14 +77,20 @@ static const hostile_case cases[] = {
     {"body_not_json", POST_XAS "Content-Length: 9\r\n\r\nnot json!", 0, 400, false},
     {"body_json_array", POST_XAS "Content-Length: 2\r\n\r\n[]", 0, 400, false},
     {"action_not_string", POST_XAS "Content-Length: 13\r\n\r\n{\"action\":42}", 0, 400, false},
-    {"unknown_action", POST_XAS "Content-Length: 20\r\n\r\n{\"action\":\"explode\"}", 0, 400, false},
-    {"login_without_params", POST_XAS "Content-Length: 18\r\n\r\n{\"action\":\"login\"}", 0, 400, false},
-    {"invalid_utf8_json", POST_XAS "Content-Length: 18\r\n\r\n{\"action\":\"in\xff\xfeo\"}", 0, 400, false},
+    {"unknown_action", POST_XAS "Content-Length: 20\r\n\r\n{\"action\":\"explode\"}", 0, 400,
+     false},
+    {"login_without_params", POST_XAS "Content-Length: 18\r\n\r\n{\"action\":\"login\"}", 0, 400,
+     false},
+    {"invalid_utf8_json", POST_XAS "Content-Length: 18\r\n\r\n{\"action\":\"in\xff\xfeo\"}", 0, 400,
+     false},
     {"deeply_nested_json", NULL, 0, 400, false}, /* built below */
     {"empty_body", POST_XAS "Content-Length: 0\r\n\r\n", 0, 400, false},
     /* accepted shapes */
-    {"chunked_body", POST_XAS "Transfer-Encoding: chunked\r\n\r\n11\r\n" INFO "\r\n0\r\n\r\n", 0, 200, false},
-    {"chunked_in_pieces", POST_XAS "Transfer-Encoding: chunked\r\n\r\n5\r\n{\"act\r\nc\r\nion\":\"info\"}\r\n0\r\n\r\n", 0, 200, false},
+    {"chunked_body", POST_XAS "Transfer-Encoding: chunked\r\n\r\n11\r\n" INFO "\r\n0\r\n\r\n", 0,
+     200, false},
+    {"chunked_in_pieces",
+     POST_XAS "Transfer-Encoding: chunked\r\n\r\n5\r\n{\"act\r\nc\r\nion\":\"info\"}\r\n0\r\n\r\n",
+     0, 200, false},
     {"http10_closes", "POST /xas/ HTTP/1.0\r\n" CL17 "\r\n" INFO, 0, 200, true},
     {"connection_close", POST_XAS "Connection: close\r\n" CL17 "\r\n" INFO, 0, 200, true},
     {"expect_100_continue", POST_XAS "Expect: 100-continue\r\n" CL17 "\r\n" INFO, 0, 100, false},
@@ -147,10 +158,12 @@ Test(hostile, every_case_gets_its_status_and_the_mock_survives, .timeout = 120) 
     bool closed = false;
     size_t rlen = 0;
     /* a kept-alive connection is recognised by a read that times out with it open */
-    char *resp = mxc_test_raw_ex(port, bytes, len, half_close, hc->closes ? 3000 : 300, &rlen, &closed);
+    char *resp =
+        mxc_test_raw_ex(port, bytes, len, half_close, hc->closes ? 3000 : 300, &rlen, &closed);
     cr_assert_not_null(resp, "%s: connect failed", hc->name);
     int st = first_status(resp);
-    cr_expect_eq(st, hc->status, "%s: expected status %d, got %d (%.80s)", hc->name, hc->status, st, resp);
+    cr_expect_eq(st, hc->status, "%s: expected status %d, got %d (%.80s)", hc->name, hc->status, st,
+                 resp);
     if (hc->status == 0)
       cr_expect_eq(rlen, 0, "%s: expected no response, got %.80s", hc->name, resp);
     cr_expect_eq(closed, hc->closes, "%s: the server %s the connection", hc->name,
@@ -160,7 +173,8 @@ Test(hostile, every_case_gets_its_status_and_the_mock_survives, .timeout = 120) 
     /* still serving: a clean request on a new connection */
     resp = mxc_test_raw(port, clean, sizeof clean - 1, 1, 2000, NULL);
     cr_assert_not_null(resp, "after %s: connect failed", hc->name);
-    cr_assert_eq(first_status(resp), 200, "after %s: the mock no longer answers (%.80s)", hc->name, resp);
+    cr_assert_eq(first_status(resp), 200, "after %s: the mock no longer answers (%.80s)", hc->name,
+                 resp);
     free(resp);
   }
   cJSON *t = mxc_test_mock_stop(m);

@@ -92,10 +92,9 @@ static void http(CURL *h, const mxc_test_mock *m, const char *method, const char
   } else if (strcmp(method, "HEAD") != 0) {
     curl_easy_setopt(h, CURLOPT_HTTPGET, 1L); /* (it would also undo NOBODY) */
   }
-  curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST,
-                   strcmp(method, "HEAD") == 0 || strcmp(method, body ? "POST" : "GET") == 0
-                       ? NULL
-                       : method);
+  curl_easy_setopt(
+      h, CURLOPT_CUSTOMREQUEST,
+      strcmp(method, "HEAD") == 0 || strcmp(method, body ? "POST" : "GET") == 0 ? NULL : method);
   curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
   curl_easy_setopt(h, CURLOPT_WRITEDATA, r);
   curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
@@ -787,9 +786,9 @@ Test(mock, auth_token_signs_in_after_the_session_expired, .timeout = 20) {
   curl_easy_cleanup(h);
 
   cJSON *tr = mxc_test_mock_stop(m);
-  cr_assert_eq(cJSON_IsTrue(cJSON_GetObjectItem(exchange_of(tr, "get_session_data", 1),
-                                                "authtoken_issued")),
-               1);
+  cr_assert_eq(
+      cJSON_IsTrue(cJSON_GetObjectItem(exchange_of(tr, "get_session_data", 1), "authtoken_issued")),
+      1);
   const cJSON *x = exchange_of(tr, "get_session_data", 3);
   assert_jstr(x, "session_created", "authtoken");
   assert_jstr(x, "session_user", "alice");
@@ -851,13 +850,16 @@ static char *raw_closed(int port, const char *req, size_t len) {
   uint64_t t0 = mxc_now_ms();
   char *resp = mxc_test_raw(port, req, len, 0, 4000, NULL);
   cr_assert_not_null(resp, "connect failed");
-  cr_assert_lt(mxc_now_ms() - t0, 3000, "the server did not close the connection after:\n%.300s\n"
-               "It answered:\n%s", req, resp);
+  cr_assert_lt(mxc_now_ms() - t0, 3000,
+               "the server did not close the connection after:\n%.300s\n"
+               "It answered:\n%s",
+               req, resp);
   return resp;
 }
 
-static const char info_req[] = "POST /xas/ HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
-                               "Content-Length: 17\r\nConnection: close\r\n\r\n{\"action\":\"info\"}";
+static const char info_req[] =
+    "POST /xas/ HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+    "Content-Length: 17\r\nConnection: close\r\n\r\n{\"action\":\"info\"}";
 
 Test(mock, malformed_http_is_400_and_the_server_goes_on, .timeout = 20) {
   mxc_mock_config cfg = config();
@@ -976,9 +978,9 @@ Test(mock, keep_alive_serves_two_requests_on_one_connection, .timeout = 20) {
 
   cJSON *tr = mxc_test_mock_stop(m);
   cr_assert_eq(cJSON_GetArraySize(cJSON_GetObjectItem(tr, "connections")), 1);
-  cr_assert_eq(cJSON_GetNumberValue(cJSON_GetObjectItem(exchange_of(tr, "login", 0), "conn")),
-               cJSON_GetNumberValue(
-                   cJSON_GetObjectItem(exchange_of(tr, "get_session_data", 0), "conn")));
+  cr_assert_eq(
+      cJSON_GetNumberValue(cJSON_GetObjectItem(exchange_of(tr, "login", 0), "conn")),
+      cJSON_GetNumberValue(cJSON_GetObjectItem(exchange_of(tr, "get_session_data", 0), "conn")));
   cJSON_Delete(tr);
 }
 
@@ -1008,8 +1010,7 @@ Test(mock, pipelined_requests_are_answered_in_order, .timeout = 20) {
   cr_assert_eq(raw_status(resp), 405, "%s", resp);
   const char *end = strstr(resp, "\r\n\r\n");
   cr_assert_not_null(end);
-  cr_assert(strncmp(end + 4, "HTTP/1.1 200", 12) == 0, "HEAD response carried a body:\n%s",
-            resp);
+  cr_assert(strncmp(end + 4, "HTTP/1.1 200", 12) == 0, "HEAD response carried a body:\n%s", resp);
   free(resp);
   cJSON *tr = mxc_test_mock_stop(m);
   cr_assert_eq(cJSON_GetArraySize(exchanges(tr)), 5);
@@ -1245,8 +1246,7 @@ Test(mock, fault_refused_after_one_response, .timeout = 20) {
     cr_assert_eq(r.status, 200, "the start-up is served before the refusal");
     reply_cleanup(&r);
     login(h, m, NULL, NULL, "alice", "s3cret", &r);
-    cr_assert_eq(r.rc, CURLE_COULDNT_CONNECT, "round %d: got %s", round,
-                 curl_easy_strerror(r.rc));
+    cr_assert_eq(r.rc, CURLE_COULDNT_CONNECT, "round %d: got %s", round, curl_easy_strerror(r.rc));
     cr_assert_eq(r.status, 0);
     reply_cleanup(&r);
     char *resp = mxc_test_raw(mxc_test_mock_port(m), "x", 1, 0, 500, NULL);

@@ -379,8 +379,9 @@ static void expect_accounts_bad(const char *text, const char *where, const char 
 }
 
 Test(scenario, accounts_list, .timeout = 10) {
-  static const char text[] = "[{\"username\": \"alice\", \"password\": \"s3cret\", \"roles\": [\"User\"]},\n"
-                             " {\"username\": \"bob\", \"password\": \"x\", \"roles\": [], \"active\": false}]\n";
+  static const char text[] =
+      "[{\"username\": \"alice\", \"password\": \"s3cret\", \"roles\": [\"User\"]},\n"
+      " {\"username\": \"bob\", \"password\": \"x\", \"roles\": [], \"active\": false}]\n";
   mxc_account *acc = NULL;
   size_t n = 0;
   char *err = NULL;

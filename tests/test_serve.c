@@ -88,12 +88,15 @@ Test(serve, curl_with_a_cookie_jar_signs_in_and_restarts, .timeout = 30) {
   char *body = xas(&s, "{\"action\":\"get_session_data\",\"params\":{}}");
   cr_expect(strstr(body, "\"roles\":[\"Anonymous\"]") != NULL, "%s", body);
   free(body);
-  body = curl(&s, "-o /dev/null -w '%{http_code}' -H 'Content-Type: application/json' "
-                  "--data-raw '{\"action\":\"login\",\"params\":{\"username\":\"alice\",\"password\":\"nope\"}}'",
+  body = curl(&s,
+              "-o /dev/null -w '%{http_code}' -H 'Content-Type: application/json' "
+              "--data-raw "
+              "'{\"action\":\"login\",\"params\":{\"username\":\"alice\",\"password\":\"nope\"}}'",
               "xas/");
   cr_expect_str_eq(body, "401");
   free(body);
-  body = xas(&s, "{\"action\":\"login\",\"params\":{\"username\":\"alice\",\"password\":\"s3cret\"}}");
+  body =
+      xas(&s, "{\"action\":\"login\",\"params\":{\"username\":\"alice\",\"password\":\"s3cret\"}}");
   cr_expect_str_eq(body, "{}");
   free(body);
   /* the restart: session data for alice through the new cookie in the jar */
@@ -122,7 +125,8 @@ Test(serve, control_api_health_reset_expire_arm, .timeout = 30) {
   free(body);
   /* expire: a live session dies */
   free(xas(&s, "{\"action\":\"get_session_data\",\"params\":{}}"));
-  char *code = curl(&s, "-o /dev/null -w '%{http_code}' --data-raw '{\"action\":\"keepalive\"}'", "xas/");
+  char *code =
+      curl(&s, "-o /dev/null -w '%{http_code}' --data-raw '{\"action\":\"keepalive\"}'", "xas/");
   cr_expect_str_eq(code, "200");
   free(code);
   free(curl(&s, "-X POST", "_mxconform/expire"));
@@ -141,9 +145,11 @@ Test(serve, control_api_health_reset_expire_arm, .timeout = 30) {
   body = curl(&s, "", "_mxconform/health");
   cr_expect(strstr(body, "\"scenario\":\"OK-1-signin-restarts-home\"") != NULL, "%s", body);
   free(body);
-  code = curl(&s, "-o /dev/null -w '%{http_code}' --data-raw "
-                  "'{\"action\":\"login\",\"params\":{\"username\":\"alice\",\"password\":\"s3cret-Alice\"}}'",
-              "xas/");
+  code = curl(
+      &s,
+      "-o /dev/null -w '%{http_code}' --data-raw "
+      "'{\"action\":\"login\",\"params\":{\"username\":\"alice\",\"password\":\"s3cret-Alice\"}}'",
+      "xas/");
   cr_expect_str_eq(code, "200");
   free(code);
   code = curl(&s, "-o /dev/null -w '%{http_code}' -X POST", "_mxconform/arm?scenario=NO-SUCH");
@@ -163,11 +169,14 @@ Test(serve, armed_scenario_and_transcript_file_on_stop, .timeout = 30) {
   const char *args[] = {"--scenario", "DENY-1-wrong-password", "--transcript", path, NULL};
   serve_start(&s, args);
   free(xas(&s, "{\"action\":\"get_session_data\",\"params\":{}}"));
-  free(xas(&s, "{\"action\":\"login\",\"params\":{\"username\":\"alice\",\"password\":\"s3cret-Alice\"}}"));
+  free(xas(
+      &s,
+      "{\"action\":\"login\",\"params\":{\"username\":\"alice\",\"password\":\"s3cret-Alice\"}}"));
   cr_expect_eq(serve_stop(&s, SIGTERM), 0);
   char *text = NULL;
   cr_assert_eq(mxc_file_read(path, 1u << 20, &text, NULL), 0, "no transcript at %s", path);
-  cr_expect(strstr(text, "\"outcome\":\t\"ok\"") != NULL || strstr(text, "\"outcome\": \"ok\"") != NULL ||
+  cr_expect(strstr(text, "\"outcome\":\t\"ok\"") != NULL ||
+                strstr(text, "\"outcome\": \"ok\"") != NULL ||
                 strstr(text, "\"outcome\":\"ok\"") != NULL,
             "%s", text);
   cr_expect_null(strstr(text, "s3cret-Alice"));

@@ -28,44 +28,45 @@ static cJSON *json(const char *sq) {
 
 /* start-up: no cookie, a new anonymous session */
 #define X_GSD_ANON                                                                                 \
-  "{'seq':0,'conn':1,'method':'POST','target':'/xas/','action':'get_session_data',"               \
-  "'session_in':{'id':null,'state':'none'},'csrf':'absent','credentials_outside_body':[],"        \
-  "'session_created':'anonymous','session_out':'anon-1','roles':['Anonymous'],"                   \
-  "'csrftoken_out':'tok-anon','status':200,"                                                      \
+  "{'seq':0,'conn':1,'method':'POST','target':'/xas/','action':'get_session_data',"                \
+  "'session_in':{'id':null,'state':'none'},'csrf':'absent','credentials_outside_body':[],"         \
+  "'session_created':'anonymous','session_out':'anon-1','roles':['Anonymous'],"                    \
+  "'csrftoken_out':'tok-anon','status':200,"                                                       \
   "'set_cookies':['XASSESSIONID=anon-1; Path=/; HttpOnly; SameSite=Strict']}"
 /* a login on the anonymous session with its csrftoken */
 #define X_LOGIN(seq, outcome, status, extra)                                                       \
-  "{'seq':" #seq ",'conn':1,'method':'POST','target':'/xas/','action':'login',"                   \
-  "'params':{'username':'alice','password':'[redacted]'},"                                        \
-  "'session_in':{'id':'anon-1','state':'anonymous'},'csrf':'match',"                              \
+  "{'seq':" #seq ",'conn':1,'method':'POST','target':'/xas/','action':'login',"                    \
+  "'params':{'username':'alice','password':'[redacted]'},"                                         \
+  "'session_in':{'id':'anon-1','state':'anonymous'},'csrf':'match',"                               \
   "'credentials_outside_body':[],'outcome':'" outcome "','status':" #status extra "}"
 #define X_LOGIN_OK(seq)                                                                            \
-  X_LOGIN(seq, "ok", 200, ",'session_destroyed':'anon-1','session_out':'user-1','session_user':'alice'")
+  X_LOGIN(seq, "ok", 200,                                                                          \
+          ",'session_destroyed':'anon-1','session_out':'user-1','session_user':'alice'")
 #define X_LOGIN_401(seq) X_LOGIN(seq, "wrong_password", 401, "")
 /* the restart: get_session_data with the cookie the login set */
 #define X_GSD_USER(seq)                                                                            \
-  "{'seq':" #seq ",'conn':2,'method':'POST','target':'/xas/','action':'get_session_data',"        \
-  "'session_in':{'id':'user-1','state':'user'},'csrf':'absent','credentials_outside_body':[],"    \
+  "{'seq':" #seq ",'conn':2,'method':'POST','target':'/xas/','action':'get_session_data',"         \
+  "'session_in':{'id':'user-1','state':'user'},'csrf':'absent','credentials_outside_body':[],"     \
   "'session_user':'alice','roles':['User'],'csrftoken_out':'tok-user','status':200}"
 /* a "restart" that sends the dead anonymous cookie: the runtime makes a new anonymous session */
 #define X_GSD_STALE(seq)                                                                           \
-  "{'seq':" #seq ",'conn':2,'method':'POST','target':'/xas/','action':'get_session_data',"        \
+  "{'seq':" #seq ",'conn':2,'method':'POST','target':'/xas/','action':'get_session_data',"         \
   "'session_in':{'id':'anon-1','state':'unknown'},'csrf':'absent','credentials_outside_body':[],"  \
-  "'session_created':'anonymous','session_out':'anon-2','roles':['Anonymous'],"                   \
+  "'session_created':'anonymous','session_out':'anon-2','roles':['Anonymous'],"                    \
   "'csrftoken_out':'tok-anon-2','status':200}"
 /* something the mock answered that is not /xas/ (a probe of /) */
 #define X_NOT_XAS                                                                                  \
-  "{'seq':0,'conn':1,'method':'GET','target':'/','action':'','status':404,"                       \
+  "{'seq':0,'conn':1,'method':'GET','target':'/','action':'','status':404,"                        \
   "'credentials_outside_body':[]}"
 
 #define T_OK T(X_GSD_ANON "," X_LOGIN_OK(1) "," X_GSD_USER(2))
 #define T_DENY T(X_GSD_ANON "," X_LOGIN_401(1))
 #define T_EMPTY T("")
 
-#define REPORT_OK                                                                                       \
+#define REPORT_OK                                                                                  \
   "{'attempts':[{'status':200,'validation_message':''}],'restarted':true,'page':'Home_User'}"
-#define REPORT_DENY                                                                                     \
-  "{'attempts':[{'status':401,'validation_message':'Wrong username or password.'}],"              \
+#define REPORT_DENY                                                                                \
+  "{'attempts':[{'status':401,'validation_message':'Wrong username or password.'}],"               \
   "'restarted':false,'page':'Login'}"
 
 static const char *const PASSWORDS[] = {"not-her-Password", "s3cret-Alice"};
@@ -78,11 +79,8 @@ static mxc_check_result eval(mxc_expectation e, const char *report, const char *
   cJSON *r = report ? json(report) : NULL;
   cJSON *t = json(transcript);
   cJSON *nav = json("{'Anonymous':'Login','User':'Home_User','Administrator':'Home_Admin'}");
-  mxc_verdict_input in = {.report = r,
-                          .transcript = t,
-                          .navigation = nav,
-                          .passwords = PASSWORDS,
-                          .nattempts = 2};
+  mxc_verdict_input in = {
+      .report = r, .transcript = t, .navigation = nav, .passwords = PASSWORDS, .nattempts = 2};
   mxc_check_result res;
   cr_assert_eq(mxc_verdict_check(&e, &in, &res), 0);
   cr_assert_eq(res.rule, e.rule);
@@ -159,7 +157,8 @@ Test(verdict, startup_fails, .timeout = 10) {
   CHECK(EXPECT(STARTUP), REPORT_OK, T_EMPTY, false, WIRE, NULL, "no /xas/ call");
   CHECK(EXPECT(STARTUP), REPORT_OK, T(X_NOT_XAS), false, WIRE, NULL, "no /xas/ call");
   /* straight to login */
-  CHECK(EXPECT(STARTUP), REPORT_DENY, T(X_LOGIN_401(0)), false, WIRE, NULL, "first /xas/ call: login");
+  CHECK(EXPECT(STARTUP), REPORT_DENY, T(X_LOGIN_401(0)), false, WIRE, NULL,
+        "first /xas/ call: login");
   /* get_session_data with a stale cookie: not a fresh start */
   CHECK(EXPECT(STARTUP), REPORT_OK, T(X_GSD_STALE(0)), false, WIRE, NULL, "'unknown'");
   /* start-up answered with an error */
@@ -206,8 +205,8 @@ Test(verdict, message_fails, .timeout = 10) {
         "{'attempts':[{'status':200,'validation_message':'Welcome back'}],'restarted':true,"
         "'page':'Home_User'}",
         T_OK, false, CLIENT, "no validation message", "\"Welcome back\"");
-  CHECK(EXPECT(MESSAGE, .attempt = 1, .bool_value = false), REPORT_DENY, T_DENY, false, CLIENT, NULL,
-        "not reported");
+  CHECK(EXPECT(MESSAGE, .attempt = 1, .bool_value = false), REPORT_DENY, T_DENY, false, CLIENT,
+        NULL, "not reported");
   CHECK(EXPECT(MESSAGE, .attempt = 0, .bool_value = false), NULL, T_DENY, false, CLIENT, NULL,
         "no report");
 }
@@ -242,8 +241,8 @@ Test(verdict, message_hides_password_fails_without_repeating_it, .timeout = 10) 
 Test(verdict, message_hides_password_fails_without_report, .timeout = 10) {
   CHECK(EXPECT(MESSAGE_HIDES_PASSWORD, .attempt = 0), NULL, T_DENY, false, CLIENT, NULL,
         "no report");
-  CHECK(EXPECT(MESSAGE_HIDES_PASSWORD, .attempt = 1), REPORT_DENY, T_DENY, false, CLIENT, "attempt 2",
-        "not reported");
+  CHECK(EXPECT(MESSAGE_HIDES_PASSWORD, .attempt = 1), REPORT_DENY, T_DENY, false, CLIENT,
+        "attempt 2", "not reported");
 }
 
 /* ---- restarted ---- */
@@ -261,8 +260,8 @@ Test(verdict, restarted_true_passes, .timeout = 10) {
 
 Test(verdict, restarted_claim_without_wire_restart_fails_on_wire, .timeout = 10) {
   /* the client says it restarted; the mock saw nothing after the login */
-  CHECK(EXPECT(RESTARTED, .bool_value = true), REPORT_OK, T(X_GSD_ANON "," X_LOGIN_OK(1)), false, WIRE,
-        "get_session_data", "no /xas/ call after the 200 login");
+  CHECK(EXPECT(RESTARTED, .bool_value = true), REPORT_OK, T(X_GSD_ANON "," X_LOGIN_OK(1)), false,
+        WIRE, "get_session_data", "no /xas/ call after the 200 login");
   /* the login was never answered 200 */
   CHECK(EXPECT(RESTARTED, .bool_value = true), REPORT_OK, T(X_GSD_ANON "," X_LOGIN_401(1)), false,
         WIRE, NULL, "no login was answered 200");
@@ -278,15 +277,17 @@ Test(verdict, restarted_with_anonymous_cookie_fails_on_wire, .timeout = 10) {
 
 Test(verdict, restarted_with_no_cookie_or_other_call_fails_on_wire, .timeout = 10) {
   CHECK(EXPECT(RESTARTED, .bool_value = true), REPORT_OK,
-        T(X_GSD_ANON "," X_LOGIN_OK(1) ","
-          "{'seq':2,'action':'get_session_data','session_in':{'id':null,'state':'none'},"
-          "'session_out':'anon-2','roles':['Anonymous'],'status':200}"),
+        T(X_GSD_ANON "," X_LOGIN_OK(
+            1) ","
+               "{'seq':2,'action':'get_session_data','session_in':{'id':null,'state':'none'},"
+               "'session_out':'anon-2','roles':['Anonymous'],'status':200}"),
         false, WIRE, NULL, "no session cookie");
   /* the next call carries the new cookie but is not get_session_data */
   CHECK(EXPECT(RESTARTED, .bool_value = true), REPORT_OK,
-        T(X_GSD_ANON "," X_LOGIN_OK(1) ","
-          "{'seq':2,'action':'keepalive','session_in':{'id':'user-1','state':'user'},"
-          "'status':200}," X_GSD_USER(3)),
+        T(X_GSD_ANON "," X_LOGIN_OK(
+            1) ","
+               "{'seq':2,'action':'keepalive','session_in':{'id':'user-1','state':'user'},"
+               "'status':200}," X_GSD_USER(3)),
         false, WIRE, NULL, "next call keepalive");
 }
 
@@ -331,10 +332,9 @@ Test(verdict, page_passes, .timeout = 10) {
 Test(verdict, page_fails, .timeout = 10) {
   CHECK(EXPECT(PAGE, .str_value = (char *)"Home_User"), REPORT_DENY, T_DENY, false, CLIENT,
         "page Home_User", "page Login");
-  CHECK(EXPECT(PAGE, .str_value = (char *)"Login"),
-        "{'attempts':[],'restarted':false,'page':''}", T_DENY, false, CLIENT, NULL, "(none)");
-  CHECK(EXPECT(PAGE, .str_value = (char *)"Login"), NULL, T_DENY, false, CLIENT, NULL,
-        "no report");
+  CHECK(EXPECT(PAGE, .str_value = (char *)"Login"), "{'attempts':[],'restarted':false,'page':''}",
+        T_DENY, false, CLIENT, NULL, "(none)");
+  CHECK(EXPECT(PAGE, .str_value = (char *)"Login"), NULL, T_DENY, false, CLIENT, NULL, "no report");
 }
 
 /* ---- page_matches_roles ---- */
@@ -359,8 +359,9 @@ Test(verdict, page_matches_roles_fails, .timeout = 10) {
         T_OK, false, CLIENT, "page Home_User", "page Login");
   /* the last session data served wins: a failed later one does not count */
   CHECK(EXPECT(PAGE_MATCHES_ROLES), REPORT_DENY,
-        T(X_GSD_ANON "," X_LOGIN_OK(1) "," X_GSD_USER(2) ","
-                     "{'seq':3,'action':'get_session_data','status':503}"),
+        T(X_GSD_ANON
+          "," X_LOGIN_OK(1) "," X_GSD_USER(2) ","
+                                              "{'seq':3,'action':'get_session_data','status':503}"),
         false, CLIENT, "roles [User]", "page Login");
   /* no session data ever served: the wire decides */
   CHECK(EXPECT(PAGE_MATCHES_ROLES), REPORT_DENY, T_EMPTY, false, WIRE, NULL,
@@ -373,8 +374,7 @@ Test(verdict, page_matches_roles_fails, .timeout = 10) {
 Test(verdict, login_requests_passes, .timeout = 10) {
   CHECK(EXPECT(LOGIN_REQUESTS, .int_value = 1), REPORT_DENY, T_DENY, true, WIRE, "1 login",
         "1 login");
-  CHECK(EXPECT(LOGIN_REQUESTS, .int_value = 0), NULL, T(X_GSD_ANON), true, WIRE, NULL,
-        "0 login");
+  CHECK(EXPECT(LOGIN_REQUESTS, .int_value = 0), NULL, T(X_GSD_ANON), true, WIRE, NULL, "0 login");
 }
 
 Test(verdict, login_requests_fails, .timeout = 10) {
@@ -447,8 +447,9 @@ Test(verdict, csrf_on_login_fails, .timeout = 10) {
         T(X_GSD_ANON ",{'seq':1,'action':'login','csrf':'mismatch','status':403}"), false, WIRE,
         NULL, "csrf token mismatch");
   /* not recorded at all (e.g. a fault answered it): absent */
-  CHECK(EXPECT(CSRF_ON_LOGIN), REPORT_DENY, T(X_GSD_ANON ",{'seq':1,'action':'login','status':503}"),
-        false, WIRE, NULL, "csrf token absent");
+  CHECK(EXPECT(CSRF_ON_LOGIN), REPORT_DENY,
+        T(X_GSD_ANON ",{'seq':1,'action':'login','status':503}"), false, WIRE, NULL,
+        "csrf token absent");
   CHECK(EXPECT(CSRF_ON_LOGIN), REPORT_DENY, T(X_GSD_ANON), false, WIRE, NULL, "no login request");
 }
 
@@ -532,10 +533,10 @@ static cJSON *parse_line(const char *out, const char **why) {
 }
 
 #define LINE_OK                                                                                    \
-  "{\"attempts\":[{\"status\":401,\"validation_message\":\"Wrong\"}],\"restarted\":false,"        \
+  "{\"attempts\":[{\"status\":401,\"validation_message\":\"Wrong\"}],\"restarted\":false,"         \
   "\"page\":\"Login\"}"
 #define LINE_OTHER                                                                                 \
-  "{\"attempts\":[{\"status\":200,\"validation_message\":\"\"}],\"restarted\":true,"              \
+  "{\"attempts\":[{\"status\":200,\"validation_message\":\"\"}],\"restarted\":true,"               \
   "\"page\":\"Home_User\"}"
 
 static void parse_good(const char *out, const char *want_page) {
