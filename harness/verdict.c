@@ -124,6 +124,18 @@ static int set_result(mxc_check_result *out, bool passed, mxc_side side, char *e
 
 #define NO_REPORT "no report: the client did not finish properly"
 
+/* The reported attempt an expectation is about. When there is none, records the failure
+ * (taking `expected`) and returns NULL with *rc set. */
+static const cJSON *attempt_of(const mxc_expectation *e, const mxc_verdict_input *in,
+                               mxc_check_result *out, char *expected, int *rc) {
+  const cJSON *a = in->report ? report_attempt(in->report, e->attempt) : NULL;
+  if (!a)
+    *rc = set_result(out, false, MXC_SIDE_CLIENT, expected,
+                     in->report ? mxc_asprintf("attempt %d: not reported", e->attempt + 1)
+                                : mxc_strdup(NO_REPORT));
+  return a;
+}
+
 static int check_startup(const mxc_verdict_input *in, mxc_check_result *out) {
   const cJSON *first = NULL, *x;
   cJSON_ArrayForEach(x, exchanges(in->transcript)) {
@@ -148,12 +160,10 @@ static int check_startup(const mxc_verdict_input *in, mxc_check_result *out) {
 static int check_status(const mxc_expectation *e, const mxc_verdict_input *in,
                         mxc_check_result *out) {
   char *expected = mxc_asprintf("attempt %d: status %d", e->attempt + 1, e->int_value);
-  if (!in->report)
-    return set_result(out, false, MXC_SIDE_CLIENT, expected, mxc_strdup(NO_REPORT));
-  const cJSON *a = report_attempt(in->report, e->attempt);
+  int rc = 0;
+  const cJSON *a = attempt_of(e, in, out, expected, &rc);
   if (!a)
-    return set_result(out, false, MXC_SIDE_CLIENT, expected,
-                      mxc_asprintf("attempt %d: not reported", e->attempt + 1));
+    return rc;
   int st = int_of(a, "status", -1);
   return set_result(out, st == e->int_value, MXC_SIDE_CLIENT, expected,
                     mxc_asprintf("attempt %d: status %d", e->attempt + 1, st));
@@ -163,12 +173,10 @@ static int check_message(const mxc_expectation *e, const mxc_verdict_input *in,
                          mxc_check_result *out) {
   char *expected = mxc_asprintf("attempt %d: %s validation message", e->attempt + 1,
                                 e->bool_value ? "no" : "a non-empty");
-  if (!in->report)
-    return set_result(out, false, MXC_SIDE_CLIENT, expected, mxc_strdup(NO_REPORT));
-  const cJSON *a = report_attempt(in->report, e->attempt);
+  int rc = 0;
+  const cJSON *a = attempt_of(e, in, out, expected, &rc);
   if (!a)
-    return set_result(out, false, MXC_SIDE_CLIENT, expected,
-                      mxc_asprintf("attempt %d: not reported", e->attempt + 1));
+    return rc;
   const char *msg = str_of(a, "validation_message");
   bool empty = !msg || !*msg;
   char *seen = empty ? mxc_asprintf("attempt %d: no validation message", e->attempt + 1)
@@ -180,12 +188,10 @@ static int check_message_hides_password(const mxc_expectation *e, const mxc_verd
                                         mxc_check_result *out) {
   char *expected =
       mxc_asprintf("attempt %d: the message does not contain the password", e->attempt + 1);
-  if (!in->report)
-    return set_result(out, false, MXC_SIDE_CLIENT, expected, mxc_strdup(NO_REPORT));
-  const cJSON *a = report_attempt(in->report, e->attempt);
+  int rc = 0;
+  const cJSON *a = attempt_of(e, in, out, expected, &rc);
   if (!a)
-    return set_result(out, false, MXC_SIDE_CLIENT, expected,
-                      mxc_asprintf("attempt %d: not reported", e->attempt + 1));
+    return rc;
   const char *msg = str_of(a, "validation_message");
   const char *pw = (size_t)e->attempt < in->nattempts ? in->passwords[e->attempt] : NULL;
   bool leaked = msg && pw && *pw && strstr(msg, pw);
