@@ -153,9 +153,10 @@ Test(e2e, client_errors_fail_the_scenario, .timeout = 60) {
   free(out);
 }
 
-/* Whether a live (not zombie) process has exactly this NUL-separated command line prefix. */
-static bool process_running(const char *argv0_nul_argv1) {
-  size_t want = strlen(argv0_nul_argv1) + 1 + strlen(argv0_nul_argv1 + strlen(argv0_nul_argv1) + 1);
+/* Whether a live (not zombie) process runs `sleep ARG`. */
+static bool sleep_running(const char *arg) {
+  char want[64];
+  int wlen = snprintf(want, sizeof want, "sleep%c%s", '\0', arg) + 1; /* with the final NUL */
   DIR *d = opendir("/proc");
   cr_assert_not_null(d);
   struct dirent *de;
@@ -166,8 +167,8 @@ static bool process_running(const char *argv0_nul_argv1) {
     char path[300], *text = NULL;
     size_t len = 0;
     snprintf(path, sizeof path, "/proc/%s/cmdline", de->d_name);
-    if (mxc_file_read(path, 4096, &text, &len) == 0 && len >= want &&
-        memcmp(text, argv0_nul_argv1, want) == 0)
+    if (mxc_file_read(path, 4096, &text, &len) == 0 && len == (size_t)wlen &&
+        memcmp(text, want, (size_t)wlen) == 0)
       found = true;
     free(text);
   }
@@ -177,18 +178,21 @@ static bool process_running(const char *argv0_nul_argv1) {
 
 Test(e2e, hanging_client_is_killed_at_the_deadline, .timeout = 60) {
   char *out = NULL;
+  /* a sleep length nothing else on the machine uses: this run's marker */
+  char marker[32];
+  snprintf(marker, sizeof marker, "%d.%06d", 300 + (int)(mxc_now_us() % 600), (int)getpid() % 1000000);
   uint64_t t0 = mxc_now_ms();
   /* a background child too: the whole process group goes at the deadline */
-  int st = run_mxconform("run --filter NET --client-cmd 'sleep 100 & sleep 100'", &out);
+  char *args = mxc_asprintf("run --filter NET --client-cmd 'sleep %s & sleep %s'", marker, marker);
+  int st = run_mxconform(args, &out);
+  free(args);
   uint64_t took = mxc_now_ms() - t0;
   cr_expect_eq(st, 1, "%s", out);
   cr_expect(strstr(out, "deadline") != NULL, "%s", out);
   cr_expect_lt(took, 30000, "the run took %llu ms", (unsigned long long)took);
   free(out);
   /* nothing of it survives */
-  cr_expect_not(process_running("sleep\0"
-                                "100"),
-                "a child of the client outlived the run");
+  cr_expect_not(sleep_running(marker), "a child of the client outlived the run");
 }
 
 Test(e2e, passwords_never_reach_reports, .timeout = 60) {
