@@ -6,7 +6,11 @@
 #include "harness/serve.h"
 #include "reports/report.h"
 
+#include "common/mxc_util.h"
+
 #include <curl/curl.h>
+#include <errno.h>
+#include <unistd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,6 +20,7 @@ static const char usage_text[] =
     "usage: mxconform run [options]     run the conformance scenarios against a client\n"
     "       mxconform list [options]    list the scenarios and the rules they test\n"
     "       mxconform serve [options]   run the mock runtime alone ('mxconform serve --help')\n"
+    "       mxconform faults            the fault kinds and their parameters\n"
     "       mxconform --help | --version\n"
     "\n"
     "run options:\n"
@@ -25,6 +30,11 @@ static const char usage_text[] =
     "  --level LEVEL      must (default), should or all: the rule levels whose failures fail\n"
     "                     the run (INFO never fails)\n"
     "  --junit FILE       also write a JUnit XML report to FILE\n"
+    "  --fault SPEC       add a fault to every selected scenario, MATCH:KIND[:PARAM=VALUE,...]\n"
+    "                     (repeatable; e.g. login:delay:ms=300, login:reset:p=0.25;\n"
+    "                     'mxconform faults' lists the kinds)\n"
+    "  --seed N           seed of the random fault schedules (default: from the clock; the\n"
+    "                     seed is printed and recorded in the reports)\n"
     "  --scenarios DIR    the scenario directory (default: " MXC_SOURCE_DIR "/scenarios)\n"
     "\n"
     "list options:\n"
@@ -34,6 +44,10 @@ static const char usage_text[] =
     "2 bad usage or an invalid scenario file, 3 an internal error.\n";
 
 typedef struct cli_options {
+  mxc_fault faults[32];
+  size_t nfaults;
+  uint64_t seed;
+  bool seed_given;
   const char *client_cmd;
   const char *filter;
   const char *junit;
@@ -61,7 +75,8 @@ static int parse_options(int argc, char **argv, bool run, cli_options *o) {
     }
     bool takes = strcmp(a, "--scenarios") == 0 || strcmp(a, "--filter") == 0 ||
                  (run && (strcmp(a, "--client-cmd") == 0 || strcmp(a, "--junit") == 0 ||
-                          strcmp(a, "--level") == 0));
+                          strcmp(a, "--level") == 0 || strcmp(a, "--fault") == 0 ||
+                          strcmp(a, "--seed") == 0));
     if (!takes)
       return usage_error("unknown option '%s'", a);
     if (!v)
@@ -75,12 +90,49 @@ static int parse_options(int argc, char **argv, bool run, cli_options *o) {
       if (!*v)
         return usage_error("%s", "--client-cmd needs a non-empty command");
       o->client_cmd = v;
-    } else if (strcmp(a, "--junit") == 0)
+    } else if (strcmp(a, "--junit") == 0) {
       o->junit = v;
-    else if ((o->level = mxc_level_parse(v)) < 0)
+    } else if (strcmp(a, "--fault") == 0) {
+      int rc = mxc_cli_fault(v, o->faults, &o->nfaults, sizeof o->faults / sizeof o->faults[0]);
+      if (rc >= 0)
+        return rc;
+    } else if (strcmp(a, "--seed") == 0) {
+      if (mxc_cli_seed(v, &o->seed) != 0)
+        return usage_error("--seed wants a whole number from 0 to 2^64-1, got '%s'", v);
+      o->seed_given = true;
+    } else if ((o->level = mxc_level_parse(v)) < 0) {
       return usage_error("unknown level '%s' (must, should or all)", v);
+    }
   }
   return -1;
+}
+
+int mxc_cli_fault(const char *spec, mxc_fault *faults, size_t *n, size_t max) {
+  char err[300];
+  if (*n >= max) {
+    fprintf(stderr, "mxconform: at most %zu --fault options\n", max);
+    return MXC_EXIT_USAGE;
+  }
+  if (mxc_fault_from_spec(spec, &faults[*n], err, sizeof err) != 0) {
+    fprintf(stderr, "mxconform: --fault '%s': %s\n", spec, err);
+    return MXC_EXIT_USAGE;
+  }
+  (*n)++;
+  return -1;
+}
+
+int mxc_cli_seed(const char *text, uint64_t *seed) {
+  char *end;
+  errno = 0;
+  unsigned long long v = strtoull(text, &end, 10);
+  if (!*text || *end || errno || text[0] == '-')
+    return MXC_EINVAL;
+  *seed = v;
+  return 0;
+}
+
+uint64_t mxc_cli_clock_seed(void) {
+  return mxc_seed_mix(mxc_now_us() ^ ((uint64_t)getpid() << 32), "mxconform") % 1000000000000ull;
 }
 
 static int load(const cli_options *o, mxc_catalog *cat) {
@@ -106,7 +158,12 @@ static int cmd_run(const cli_options *o) {
   if (rc >= 0)
     return rc;
   mxc_level level = (mxc_level)o->level;
+  uint64_t seed = o->seed_given ? o->seed : mxc_cli_clock_seed();
+  fprintf(stderr, "mxconform: seed %llu\n", (unsigned long long)seed);
   mxc_run_options ro = {
+      .faults = o->faults,
+      .nfaults = o->nfaults,
+      .seed = seed,
       .client_cmd = o->client_cmd,
       .filter = o->filter,
       .level = level,
@@ -182,10 +239,15 @@ int mxc_cli_main(int argc, char **argv) {
   }
   if (strcmp(cmd, "serve") == 0)
     return mxc_serve_main(argc, argv);
+  if (strcmp(cmd, "faults") == 0) {
+    printf("Fault kinds (docs/faults.md); a spec is MATCH:KIND[:PARAM=VALUE,...]\n%s",
+           mxc_fault_kinds_help());
+    return MXC_EXIT_PASS;
+  }
   bool run = strcmp(cmd, "run") == 0;
   if (!run && strcmp(cmd, "list") != 0)
     return usage_error("unknown command '%s'", cmd);
-  cli_options o = {0};
+  static cli_options o; /* large: not on the stack */
   int rc = parse_options(argc, argv, run, &o);
   if (rc >= 0)
     return rc;
@@ -196,5 +258,7 @@ int mxc_cli_main(int argc, char **argv) {
   }
   rc = run ? cmd_run(&o) : cmd_list(&o);
   curl_global_cleanup();
+  for (size_t i = 0; i < o.nfaults; i++)
+    mxc_fault_cleanup(&o.faults[i]);
   return rc;
 }

@@ -19,12 +19,14 @@ typedef struct mxc_scenario_result {
   cJSON *transcript;         /* what the mock saw (passwords redacted) */
   char *internal_error;      /* the harness could not run the scenario */
   uint64_t deadline_ms;
+  uint64_t seed; /* of this scenario's fault schedule */
   double duration_ms;
 } mxc_scenario_result;
 
 typedef struct mxc_run_result {
   const char *client_desc; /* "built-in reference client" or the command */
   mxc_level level;         /* checks at this level or above fail the run */
+  uint64_t seed;           /* the run's seed; each scenario's is derived from it and its ID */
   mxc_scenario_result *results;
   size_t n;
   size_t passed, failed, errors; /* errors are counted in failed too */

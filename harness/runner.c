@@ -178,6 +178,7 @@ int mxc_run_scenario(const mxc_scenario *sc, const mxc_run_options *opt, mxc_sce
   mxc_case cs;
   memset(&cs, 0, sizeof cs);
   char *case_json = NULL, *case_path = NULL, *work = NULL, *state = NULL, *base_url = NULL;
+  mxc_fault *faults = NULL; /* shallow copies: owned by the scenario and the options */
   uint64_t t0 = mxc_now_us();
   memset(res, 0, sizeof *res);
   res->sc = sc;
@@ -198,19 +199,35 @@ int mxc_run_scenario(const mxc_scenario *sc, const mxc_run_options *opt, mxc_sce
     goto out_noloop;
   }
   uv_loop_init(&loop);
+  /* the scenario's faults, then the run's (--fault) */
+  faults = calloc(sc->nfaults + opt->nfaults + 1, sizeof *faults);
+  if (!faults) {
+    res->internal_error = mxc_strdup("out of memory");
+    rc = MXC_ENOMEM;
+    goto out;
+  }
+  bool unresolvable = false;
+  for (size_t i = 0; i < sc->nfaults + opt->nfaults; i++) {
+    faults[i] = i < sc->nfaults ? sc->faults[i] : opt->faults[i - sc->nfaults];
+    unresolvable |= faults[i].kind == MXC_FAULT_UNRESOLVABLE;
+  }
+  res->seed = mxc_seed_mix(opt->seed, sc->id);
   mxc_mock_config mcfg = {
       .host = "127.0.0.1",
       .port = 0,
       .runtime = sc->runtime,
-      .faults = sc->faults,
-      .nfaults = sc->nfaults,
+      .faults = faults,
+      .nfaults = sc->nfaults + opt->nfaults,
+      .seed = res->seed,
   };
   rc = mxc_mock_start(&loop, &mcfg, &run.mock);
   if (rc) {
     res->internal_error = mxc_asprintf("the mock did not start: %s", mxc_strerror(rc));
     goto out;
   }
-  base_url = mxc_asprintf("http://127.0.0.1:%d/", mxc_mock_port(run.mock));
+  /* unresolvable: the client gets a name that no resolver knows (RFC 6761 .invalid) */
+  base_url = mxc_asprintf("http://%s:%d/", unresolvable ? "mxc-unreachable.invalid" : "127.0.0.1",
+                          mxc_mock_port(run.mock));
   rc = base_url ? make_case(sc, base_url, state, &cs, &case_json) : MXC_ENOMEM;
   if (rc == 0)
     rc = mxc_file_write_atomic(case_path, case_json, strlen(case_json));
@@ -249,6 +266,7 @@ out_noloop:
   judge(sc, opt, res);
   redact_result(sc, res);
   mxc_case_cleanup(&cs);
+  free(faults);
   free(case_json);
   free(case_path);
   free(base_url);
@@ -267,6 +285,7 @@ int mxc_run(const mxc_catalog *cat, const mxc_run_options *opt, mxc_run_result *
   memset(out, 0, sizeof *out);
   out->client_desc = opt->client_cmd ? opt->client_cmd : "built-in reference client";
   out->level = opt->level;
+  out->seed = opt->seed;
   size_t total = 0;
   for (size_t i = 0; i < cat->n; i++)
     total += mxc_scenario_selected(&cat->items[i], opt->filter);

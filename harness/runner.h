@@ -9,6 +9,9 @@ typedef struct mxc_run_options {
   const char *client_cmd; /* NULL: built-in reference client */
   const char *filter;     /* glob on scenario IDs, rule IDs and rule groups; NULL: all */
   mxc_level level;
+  const mxc_fault *faults; /* added to every selected scenario (--fault) */
+  size_t nfaults;
+  uint64_t seed;
   /* called after each scenario, in catalog order (NULL: nothing) */
   void (*on_result)(const mxc_scenario_result *r, size_t index, size_t total, void *arg);
   void *on_result_arg;

@@ -6,6 +6,7 @@
 #include "mocks/server.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 bool mxc_control_path(const char *target) {
@@ -49,8 +50,37 @@ static bool query_param(const char *target, const char *name, char *out, size_t 
   return false;
 }
 
+/* POST /_mxconform/faults: a fault as JSON ({"kind": ...}), {"spec": "MATCH:KIND:..."}, or a
+ * bare spec as text. */
+static int add_fault(mxc_mock *m, const char *body, size_t len, mxc_http_response *res) {
+  char err[300];
+  mxc_fault f;
+  int rc;
+  cJSON *doc = cJSON_ParseWithLength(body ? body : "", len);
+  const cJSON *spec = cJSON_GetObjectItemCaseSensitive(doc, "spec");
+  if (cJSON_IsString(spec)) {
+    rc = mxc_fault_from_spec(spec->valuestring, &f, err, sizeof err);
+  } else if (cJSON_IsObject(doc)) {
+    rc = mxc_fault_from_json(doc, &f, err, sizeof err);
+  } else {
+    char *text = mxc_strndup(body ? body : "", len);
+    rc = text ? mxc_fault_from_spec(text, &f, err, sizeof err) : MXC_ENOMEM;
+    free(text);
+  }
+  cJSON_Delete(doc);
+  if (rc)
+    return answer_msg(res, 400, "error", rc == MXC_ENOMEM ? "out of memory" : err);
+  rc = mxc_mock_faults_add(m, &f);
+  mxc_fault_cleanup(&f);
+  if (rc == MXC_EINVAL)
+    return answer_msg(res, 400, "error", "this kind acts in the harness, not in the mock");
+  if (rc)
+    return answer_msg(res, 500, "error", mxc_strerror(rc));
+  return answer(res, 200, mxc_mock_faults_json(m));
+}
+
 int mxc_control_handle(mxc_mock *m, const mxc_control *ctl, const char *method, const char *target,
-                       mxc_http_response *res) {
+                       const char *body, size_t body_len, mxc_http_response *res) {
   const char *what = target + strlen(MXC_CONTROL_PREFIX);
   size_t wlen = strcspn(what, "?");
   bool get = strcmp(method, "GET") == 0, post = strcmp(method, "POST") == 0;
@@ -86,6 +116,18 @@ int mxc_control_handle(mxc_mock *m, const mxc_control *ctl, const char *method, 
       return answer_msg(res, 405, "error", "use POST");
     mxc_mock_expire_sessions(m);
     return answer(res, 200, cJSON_CreateObject());
+  }
+  if (IS("faults")) {
+    if (get)
+      return answer(res, 200, mxc_mock_faults_json(m));
+    if (post)
+      return add_fault(m, body, body_len, res);
+    if (strcmp(method, "DELETE") == 0) {
+      int rc = mxc_mock_faults_clear(m);
+      return rc ? answer_msg(res, 500, "error", mxc_strerror(rc))
+                : answer(res, 200, cJSON_CreateArray());
+    }
+    return answer_msg(res, 405, "error", "use GET, POST or DELETE");
   }
   if (IS("arm")) {
     if (!post)

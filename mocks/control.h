@@ -26,6 +26,6 @@ bool mxc_control_path(const char *target);
 /* Answers one control request into res. Control requests are not recorded in the
  * transcript. Returns 0 or MXC_ENOMEM. */
 int mxc_control_handle(mxc_mock *m, const mxc_control *ctl, const char *method, const char *target,
-                       mxc_http_response *res);
+                       const char *body, size_t body_len, mxc_http_response *res);
 
 #endif

@@ -1,115 +1,17 @@
-/* HTTP/1.1 server of the mock: connections, llhttp parsing, limits, faults, transcript. */
-#include "mocks/server.h"
+/* The mock's server: listener, connections, HTTP/1.1 parsing with limits, fault selection,
+ * dispatch to the runtime and the control API. How answers are sent is in wire.c. */
+#include "mocks/mock_internal.h"
 
 #include "common/mxc_error.h"
 #include "common/mxc_util.h"
 
-#include <llhttp.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
-#define DRAIN_LINGER_MS 1000u
-#define MAX_URL_BYTES 8192u
-
-typedef enum {
-  CONN_READING,  /* parsing requests, answering them */
-  CONN_DRAINING, /* write side shut down; discarding input until EOF or the linger timer */
-  CONN_CLOSED,   /* uv_close called on its handles */
-} conn_state;
-
-typedef struct conn {
-  uv_tcp_t tcp;
-  uv_timer_t timer;
-  uv_shutdown_t shutdown_req;
-  mxc_mock *mock;
-  uint64_t id;
-  conn_state state;
-  int handles_open;
-  llhttp_t parser;
-  /* the request being parsed */
-  mxc_buf url, field, value, body;
-  mxc_http_header headers[MXC_MOCK_MAX_HEADERS];
-  size_t nheaders;
-  size_t header_bytes;
-  bool in_value;
-  const char *feed_start; /* the read buffer being parsed, and the byte before it */
-  char prev_last;
-  int reject_status; /* 400/413/431/501 decided by a callback */
-  const char *reject_reason;
-  bool head; /* a HEAD request: its response carries no body (RFC 9110 9.3.2) */
-  /* the connection */
-  uint64_t bytes_in, bytes_out;
-  int writes_pending;
-  bool close_after_writes;
-  cJSON *record;
-  char peer[64];
-  struct conn *prev, *next;
-} conn;
-
-typedef struct write_req {
-  uv_write_t req;
-  conn *c;
-  size_t len;
-  char data[];
-} write_req;
-
-struct mxc_mock {
-  uv_loop_t *loop;
-  uv_tcp_t listener;
-  bool listening;
-  bool stopping;
-  int handles_open;
-  int port;
-  uint64_t idle_ms;
-  mxc_runtime *rt;
-  mxc_runtime_config runtime_cfg;
-  mxc_control control;
-  char *scenario_id;
-  mxc_transcript transcript;
-  mxc_fault *faults;
-  int *fault_hits;
-  size_t nfaults;
-  uint64_t responses;
-  uint64_t next_conn_id;
-  size_t nconns;
-  conn *conns;
-  mxc_mock_closed_cb on_closed;
-  void *on_closed_arg;
-  char readbuf[65536];
-};
-
 static const llhttp_settings_t parser_settings;
-
-static const char *status_reason(int status) {
-  switch (status) {
-  case 100: return "Continue";
-  case 200: return "OK";
-  case 204: return "No Content";
-  case 301: return "Moved Permanently";
-  case 302: return "Found";
-  case 303: return "See Other";
-  case 307: return "Temporary Redirect";
-  case 400: return "Bad Request";
-  case 401: return "Unauthorized";
-  case 403: return "Forbidden";
-  case 404: return "Not Found";
-  case 405: return "Method Not Allowed";
-  case 408: return "Request Timeout";
-  case 413: return "Content Too Large";
-  case 414: return "URI Too Long";
-  case 429: return "Too Many Requests";
-  case 431: return "Request Header Fields Too Large";
-  case 500: return "Internal Server Error";
-  case 502: return "Bad Gateway";
-  case 503: return "Service Unavailable";
-  case 504: return "Gateway Timeout";
-  case 560: return "Unknown";
-  default: return "Status";
-  }
-}
 
 /* ---- lifetime ---- */
 
@@ -119,6 +21,11 @@ static void mock_maybe_closed(mxc_mock *m) {
     m->on_closed = NULL;
     cb(m, m->on_closed_arg);
   }
+}
+
+void mxc__mock_handle_closed(mxc_mock *m) {
+  m->handles_open--;
+  mock_maybe_closed(m);
 }
 
 static void request_reset(conn *c) {
@@ -138,13 +45,14 @@ static void request_reset(conn *c) {
   c->head = false;
 }
 
-static void conn_free(conn *c) {
+void mxc__conn_free(conn *c) {
   mxc_mock *m = c->mock;
   request_reset(c);
   mxc_buf_cleanup(&c->url);
   mxc_buf_cleanup(&c->field);
   mxc_buf_cleanup(&c->value);
   mxc_buf_cleanup(&c->body);
+  mxc__tx_free_all(c);
   if (c->prev)
     c->prev->next = c->next;
   else
@@ -156,141 +64,14 @@ static void conn_free(conn *c) {
   mock_maybe_closed(m);
 }
 
-static void conn_handle_closed(uv_handle_t *h) {
-  conn *c = h->data;
-  c->mock->handles_open--;
-  if (--c->handles_open == 0)
-    conn_free(c);
-}
-
-/* Ends a connection now; `how` goes into the transcript. reset: send a TCP RST. */
-static void conn_close(conn *c, const char *how, bool reset) {
-  if (c->state == CONN_CLOSED)
-    return;
-  c->state = CONN_CLOSED;
-  mxc_transcript_connection_end(&c->mock->transcript, c->record, how, c->bytes_in, c->bytes_out);
-  uv_read_stop((uv_stream_t *)&c->tcp);
-  uv_timer_stop(&c->timer);
-  if (!reset || uv_tcp_close_reset(&c->tcp, conn_handle_closed) != 0)
-    uv_close((uv_handle_t *)&c->tcp, conn_handle_closed);
-  uv_close((uv_handle_t *)&c->timer, conn_handle_closed);
-}
-
-static void on_timer(uv_timer_t *t) {
+static void on_idle(uv_timer_t *t) {
   conn *c = t->data;
-  if (c->state == CONN_DRAINING)
-    conn_close(c, "server_closed", false);
-  else /* silent for idle_ms, or not reading what we wrote */
-    conn_close(c, c->writes_pending ? "write_timeout" : "idle_timeout", false);
-}
-
-static void on_shutdown(uv_shutdown_t *req, int status) {
-  conn *c = req->data;
-  if (c->state != CONN_DRAINING)
-    return;
-  if (status < 0)
-    conn_close(c, "server_closed", false);
-}
-
-/* Stops answering: half-close, then discard input until the peer closes (so our last response
- * is not destroyed by a reset caused by unread input). */
-static void conn_drain(conn *c) {
-  if (c->state != CONN_READING)
-    return;
-  c->state = CONN_DRAINING;
-  c->shutdown_req.data = c;
-  if (uv_shutdown(&c->shutdown_req, (uv_stream_t *)&c->tcp, on_shutdown) != 0) {
-    conn_close(c, "server_closed", false);
+  if (c->txq && !c->stalled) { /* an answer is still being paced out */
+    uv_timer_start(&c->timer, on_idle, c->mock->idle_ms, 0);
     return;
   }
-  uv_timer_start(&c->timer, on_timer, DRAIN_LINGER_MS, 0);
-}
-
-/* ---- writing ---- */
-
-static void on_write(uv_write_t *req, int status) {
-  write_req *w = (write_req *)req;
-  conn *c = w->c;
-  c->writes_pending--;
-  if (status == 0)
-    c->bytes_out += w->len;
-  free(w);
-  if (status < 0) {
-    conn_close(c, status == UV_ECANCELED ? "server_stopped" : "write_error", false);
-    return;
-  }
-  if (c->close_after_writes && c->writes_pending == 0)
-    conn_drain(c);
-}
-
-static int conn_write(conn *c, const char *data, size_t len) {
-  write_req *w = malloc(sizeof *w + len);
-  if (!w)
-    return MXC_ENOMEM;
-  w->c = c;
-  w->len = len;
-  memcpy(w->data, data, len);
-  uv_buf_t buf = uv_buf_init(w->data, (unsigned)len);
-  int rc = uv_write(&w->req, (uv_stream_t *)&c->tcp, &buf, 1, on_write);
-  if (rc) {
-    free(w);
-    return rc;
-  }
-  c->writes_pending++;
-  return 0;
-}
-
-/* Serialises res with framing headers and queues it. Records status and cookies. */
-static int conn_respond(conn *c, const mxc_http_response *res, cJSON *rec, bool keep_alive,
-                        bool http10) {
-  mxc_buf out;
-  mxc_buf_init(&out, MXC_MOCK_MAX_BODY * 2);
-  int rc = mxc_buf_printf(&out, "HTTP/1.1 %d %s\r\n", res->status, status_reason(res->status));
-  cJSON *cookies = rec ? cJSON_AddArrayToObject(rec, "set_cookies") : NULL;
-  for (size_t i = 0; rc == 0 && i < res->nheaders; i++) {
-    rc = mxc_buf_printf(&out, "%s\r\n", res->headers[i]);
-    if (cookies && strncasecmp(res->headers[i], "Set-Cookie: ", 12) == 0)
-      cJSON_AddItemToArray(cookies, cJSON_CreateString(res->headers[i] + 12));
-  }
-  if (rc == 0)
-    rc = mxc_buf_printf(&out, "Content-Length: %zu\r\n", res->body_len);
-  if (rc == 0 && !keep_alive)
-    rc = mxc_buf_printf(&out, "Connection: close\r\n");
-  else if (rc == 0 && http10)
-    rc = mxc_buf_printf(&out, "Connection: keep-alive\r\n");
-  if (rc == 0)
-    rc = mxc_buf_append(&out, "\r\n", 2);
-  if (rc == 0 && res->body_len && !c->head)
-    rc = mxc_buf_append(&out, res->body, res->body_len);
-  if (rc == 0)
-    rc = conn_write(c, out.data, out.len);
-  if (rec) {
-    cJSON_AddNumberToObject(rec, "status", res->status);
-    cJSON_AddNumberToObject(rec, "response_bytes", (double)out.len);
-  }
-  mxc_buf_cleanup(&out);
-  if (!keep_alive)
-    c->close_after_writes = true;
-  return rc;
-}
-
-/* Answers a request we could not parse or accept, then closes. */
-static void conn_reject(conn *c, int status, const char *reason) {
-  cJSON *rec = mxc_transcript_exchange(&c->mock->transcript, c->id);
-  if (rec) {
-    cJSON_AddStringToObject(rec, "error", reason);
-    cJSON_AddStringToObject(rec, "action", "");
-  }
-  mxc_http_response res = {0};
-  cJSON *body = cJSON_CreateObject();
-  cJSON_AddStringToObject(body, "error", reason);
-  if (mxc_http_response_set_json(&res, status, body) == 0)
-    mxc_http_response_add_header(&res, "Content-Type: application/json;charset=utf-8");
-  cJSON_Delete(body);
-  res.status = status;
-  if (conn_respond(c, &res, rec, false, false) != 0)
-    conn_close(c, "server_closed", false);
-  mxc_http_response_cleanup(&res);
+  /* silent for idle_ms, or not reading what we wrote */
+  mxc__conn_close(c, c->writes_pending ? "write_timeout" : "idle_timeout", false);
 }
 
 /* ---- faults ---- */
@@ -305,23 +86,48 @@ static const char *peek_action(const char *body, size_t len, char *out, size_t o
   return out;
 }
 
-/* The first armed fault (other than refused) that matches action, or NULL. Counts the hit. */
-static const mxc_fault *fault_match(mxc_mock *m, const char *action) {
+#define MAX_SHAPES 16
+
+/* The faults that apply to one request: at most one REPLACE kind (the first that matches),
+ * and every SHAPE kind that matches. Counters and random draws advance only for faults
+ * whose action and connection match, so a seed gives the same schedule every time. */
+typedef struct fault_pick {
+  const mxc_fault *replace;
+  const mxc_fault *shapes[MAX_SHAPES];
+  size_t nshapes;
+} fault_pick;
+
+static void faults_pick(mxc_mock *m, const conn *c, const char *action, fault_pick *out) {
+  memset(out, 0, sizeof *out);
   for (size_t i = 0; i < m->nfaults; i++) {
     const mxc_fault *f = &m->faults[i];
-    if (f->kind == MXC_FAULT_REFUSED)
+    mxc_fault_stage stage = mxc_fault_stage_of(f->kind);
+    if (stage == MXC_STAGE_LISTENER || stage == MXC_STAGE_HARNESS)
+      continue;
+    if (stage == MXC_STAGE_REPLACE && out->replace)
+      continue;
+    if (stage == MXC_STAGE_SHAPE && out->nshapes == MAX_SHAPES)
       continue;
     if (strcmp(f->match, "*") != 0 && strcmp(f->match, action) != 0)
       continue;
+    if (f->conn && (uint64_t)f->conn != c->id)
+      continue;
+    int seen = ++m->fault_seen[i];
+    if (f->nth && seen != f->nth)
+      continue;
     if (f->times && m->fault_hits[i] >= f->times)
       continue;
+    if (f->p > 0 && f->p < 1 && mxc_rng_unit(&m->rng) >= f->p)
+      continue;
     m->fault_hits[i]++;
-    return f;
+    if (stage == MXC_STAGE_REPLACE)
+      out->replace = f;
+    else
+      out->shapes[out->nshapes++] = f;
   }
-  return NULL;
 }
 
-/* Whether a refused fault takes effect once the response being written now is out. */
+/* Whether a refused fault takes effect once the answer being sent now is out. */
 static bool refused_due(const mxc_mock *m) {
   for (size_t i = 0; i < m->nfaults; i++)
     if (m->faults[i].kind == MXC_FAULT_REFUSED && m->responses + 1 >= (uint64_t)m->faults[i].after)
@@ -331,8 +137,7 @@ static bool refused_due(const mxc_mock *m) {
 
 static void listener_closed(uv_handle_t *h) {
   mxc_mock *m = h->data;
-  m->handles_open--;
-  mock_maybe_closed(m);
+  mxc__mock_handle_closed(m);
 }
 
 static void mock_stop_listening(mxc_mock *m) {
@@ -346,10 +151,10 @@ static void mock_stop_listening(mxc_mock *m) {
 static void apply_refused(mxc_mock *m) {
   mock_stop_listening(m);
   for (conn *c = m->conns; c; c = c->next) {
-    if (c->writes_pending)
+    if (mxc__conn_busy(c))
       c->close_after_writes = true;
     else
-      conn_close(c, "fault_refused", false);
+      mxc__conn_close(c, "fault_refused", false);
   }
 }
 
@@ -386,44 +191,81 @@ static void record_request(conn *c, cJSON *rec, const char *method) {
   cJSON_AddNumberToObject(rec, "request_body_bytes", (double)c->body.len);
 }
 
-/* Sends a runtime answer or a status fault's: these count toward a refused fault's `after`.
- * Returns whether the connection goes on reading requests. */
-static bool conn_answer(conn *c, const mxc_http_response *res, cJSON *rec, bool keep_alive,
-                        bool http10) {
-  mxc_mock *m = c->mock;
-  bool refuse = refused_due(m);
-  if (refuse) {
-    keep_alive = false;
-    /* stop listening before the response can reach the client: a client that reconnects at
-     * once must be refused, not accepted into the backlog and then reset */
-    mock_stop_listening(m);
+/* Answers a request we could not parse or accept, then closes. */
+static void conn_reject(conn *c, int status, const char *reason) {
+  cJSON *rec = mxc_transcript_exchange(&c->mock->transcript, c->id);
+  if (rec) {
+    cJSON_AddStringToObject(rec, "error", reason);
+    cJSON_AddStringToObject(rec, "action", "");
   }
-  int rc = conn_respond(c, res, rec, keep_alive, http10);
-  m->responses++;
-  if (rc) {
-    conn_close(c, "server_error", false);
-    return false;
-  }
-  if (refuse)
-    apply_refused(m);
-  return keep_alive && c->state == CONN_READING;
+  mxc_http_response res = {0};
+  cJSON *body = cJSON_CreateObject();
+  cJSON_AddStringToObject(body, "error", reason);
+  if (mxc_http_response_set_json(&res, status, body) == 0)
+    mxc_http_response_add_header(&res, "Content-Type: application/json;charset=utf-8");
+  cJSON_Delete(body);
+  res.status = status;
+  c->input_done = true;
+  tx *t = mxc__tx_from_response(c, &res, rec, false, false, false);
+  mxc_http_response_cleanup(&res);
+  if (t)
+    mxc__tx_enqueue(c, t);
+  else
+    mxc__conn_close(c, "server_error", false);
 }
 
-/* Answers a /_mxconform/ request; not recorded, not counted. */
+/* Answers a /_mxconform/ request; not recorded, not counted, never faulted. */
 static bool conn_handle_control(conn *c, const char *method, bool keep_alive, bool http10) {
   mxc_http_response res = {0};
-  int rc = mxc_control_handle(c->mock, &c->mock->control, method, c->url.data, &res);
-  if (rc == 0)
-    rc = conn_respond(c, &res, NULL, keep_alive, http10);
+  tx *t = NULL;
+  if (mxc_control_handle(c->mock, &c->mock->control, method, c->url.data, c->body.data, c->body.len,
+                         &res) == 0)
+    t = mxc__tx_from_response(c, &res, NULL, keep_alive, http10, false);
   mxc_http_response_cleanup(&res);
-  if (rc) {
-    conn_close(c, "server_error", false);
+  if (!t) {
+    mxc__conn_close(c, "server_error", false);
     return false;
   }
+  mxc__tx_enqueue(c, t);
   return keep_alive;
 }
 
-/* Answers the request just parsed. Returns false when the connection must stop parsing. */
+/* The answer a REPLACE fault sends instead of the runtime's. */
+static tx *fault_answer(mxc_mock *m, const conn *c, const mxc_fault *f, cJSON *rec, bool keep_alive,
+                        bool http10, bool unterminated) {
+  static const char bad_status[] = "HTTP/1.1 OK\r\nContent-Type: application/json\r\n"
+                                   "Content-Length: 2\r\n\r\n{}";
+  switch (f->kind) {
+  case MXC_FAULT_RESET: return mxc__tx_raw(NULL, 0, TX_RESET);
+  case MXC_FAULT_CLOSE: return mxc__tx_raw(NULL, 0, TX_CLOSE);
+  case MXC_FAULT_BLACKHOLE: return mxc__tx_raw(NULL, 0, TX_STALL);
+  case MXC_FAULT_BAD_STATUS_LINE: return mxc__tx_raw(bad_status, sizeof bad_status - 1, TX_CLOSE);
+  case MXC_FAULT_GARBAGE: {
+    char *junk = malloc((size_t)f->bytes);
+    if (!junk)
+      return NULL;
+    for (int i = 0; i < f->bytes; i++) /* binary, never "HTTP/" */
+      junk[i] = (char)(0x80 | (mxc_rng_next(&m->rng) & 0x7f));
+    tx *t = mxc__tx_raw(junk, (size_t)f->bytes, TX_CLOSE);
+    free(junk);
+    return t;
+  }
+  default: break;
+  }
+  mxc_fault_answer a;
+  mxc_fault_answer_of(f, &a);
+  mxc_http_response res = {.status = a.code};
+  res.body = mxc_strdup(a.body);
+  res.body_len = strlen(a.body);
+  mxc_http_response_add_header(&res, "Content-Type: %s", a.content_type);
+  for (size_t i = 0; i < a.nheaders; i++)
+    mxc_http_response_add_header(&res, "%s", a.headers[i]);
+  tx *t = res.body ? mxc__tx_from_response(c, &res, rec, keep_alive, http10, unterminated) : NULL;
+  mxc_http_response_cleanup(&res);
+  return t;
+}
+
+/* Answers the request just parsed. Returns false when the connection reads no more requests. */
 static bool conn_handle_request(conn *c) {
   mxc_mock *m = c->mock;
   const char *method = llhttp_method_name((llhttp_method_t)llhttp_get_method(&c->parser));
@@ -433,49 +275,67 @@ static bool conn_handle_request(conn *c) {
     return conn_handle_control(c, method, keep_alive, http10);
   cJSON *rec = mxc_transcript_exchange(&m->transcript, c->id);
   if (!rec) {
-    conn_close(c, "server_error", false);
+    mxc__conn_close(c, "server_error", false);
     return false;
   }
   record_request(c, rec, method);
-  char action[64];
-  peek_action(c->body.data, c->body.len, action, sizeof action);
-  const mxc_fault *f = fault_match(m, action);
-  if (f) {
-    cJSON *fj = mxc_fault_to_json(f);
-    if (fj)
-      cJSON_AddItemToObject(rec, "fault", fj);
-    cJSON_AddStringToObject(rec, "action", action);
-    switch (f->kind) {
-    case MXC_FAULT_RESET: conn_close(c, "fault_reset", true); return false;
-    case MXC_FAULT_CLOSE: conn_close(c, "fault_close", false); return false;
-    case MXC_FAULT_STATUS: {
-      mxc_http_response res = {.status = f->code};
-      const char *body = f->body ? f->body : "{}";
-      res.body = mxc_strdup(body);
-      res.body_len = strlen(body);
-      mxc_http_response_add_header(&res, "Content-Type: %s",
-                                   f->content_type ? f->content_type
-                                                   : "application/json;charset=utf-8");
-      bool more = conn_answer(c, &res, rec, keep_alive, http10);
-      mxc_http_response_cleanup(&res);
-      return more;
-    }
-    default: break;
+  fault_pick pick = {0};
+  char action[64] = "";
+  if (m->nfaults) { /* the body is parsed twice only when faults are armed */
+    peek_action(c->body.data, c->body.len, action, sizeof action);
+    faults_pick(m, c, action, &pick);
+  }
+  cJSON *frecs = NULL;
+  bool unterminated = false;
+  if (pick.replace || pick.nshapes) {
+    frecs = cJSON_AddArrayToObject(rec, "faults");
+    if (pick.replace)
+      cJSON_AddItemToArray(frecs, mxc_fault_to_json(pick.replace));
+    for (size_t i = 0; i < pick.nshapes; i++) {
+      cJSON_AddItemToArray(frecs, mxc_fault_to_json(pick.shapes[i]));
+      unterminated |= pick.shapes[i]->kind == MXC_FAULT_CHUNKED_UNTERMINATED;
     }
   }
-  mxc_http_request req = {
-      .method = method,
-      .target = c->url.data ? c->url.data : "",
-      .headers = c->headers,
-      .nheaders = c->nheaders,
-      .body = c->body.data,
-      .body_len = c->body.len,
-  };
-  mxc_http_response res = {0};
-  mxc_runtime_handle(m->rt, &req, &res, rec);
-  bool more = conn_answer(c, &res, rec, keep_alive, http10);
-  mxc_http_response_cleanup(&res);
-  return more;
+  bool refuse = refused_due(m);
+  if (refuse) {
+    keep_alive = false;
+    /* stop listening before the answer can reach the client: a client that reconnects at
+     * once must be refused, not accepted into the backlog and then reset */
+    mock_stop_listening(m);
+  }
+  tx *t;
+  if (pick.replace) {
+    cJSON_AddStringToObject(rec, "action", action); /* the runtime never saw it */
+    t = fault_answer(m, c, pick.replace, rec, keep_alive, http10, unterminated);
+    if (t && t->end != TX_KEEP)
+      mxc__tx_blame(t, pick.replace->kind);
+  } else {
+    mxc_http_request req = {
+        .method = method,
+        .target = c->url.data ? c->url.data : "",
+        .headers = c->headers,
+        .nheaders = c->nheaders,
+        .body = c->body.data,
+        .body_len = c->body.len,
+    };
+    mxc_http_response res = {0};
+    mxc_runtime_handle(m->rt, &req, &res, rec);
+    t = mxc__tx_from_response(c, &res, rec, keep_alive, http10, unterminated);
+    mxc_http_response_cleanup(&res);
+  }
+  if (!t) {
+    mxc__conn_close(c, "server_error", false);
+    return false;
+  }
+  for (size_t i = 0; i < pick.nshapes; i++)
+    mxc__tx_shape(t, pick.shapes[i], &m->rng,
+                  cJSON_GetArrayItem(frecs, (int)(i + (pick.replace ? 1 : 0))));
+  bool more = t->end == TX_KEEP || t->end == TX_STALE;
+  m->responses++;
+  mxc__tx_enqueue(c, t);
+  if (refuse)
+    apply_refused(m);
+  return more && c->state == CONN_READING;
 }
 
 /* ---- llhttp callbacks ---- */
@@ -553,7 +413,7 @@ static int on_message_begin(llhttp_t *p) {
 
 static int on_url(llhttp_t *p, const char *at, size_t len) {
   conn *c = p->data;
-  if (c->url.len + len > MAX_URL_BYTES)
+  if (c->url.len + len > MXC__MAX_URL_BYTES)
     return reject(c, 414, "request target over 8 KiB");
   if (header_bytes_add(c, len) || mxc_buf_append(&c->url, at, len))
     return -1;
@@ -617,8 +477,10 @@ static int on_headers_complete(llhttp_t *p) {
   const char *expect = mxc_http_header_get(c->headers, c->nheaders, "Expect");
   if (expect && strcasecmp(expect, "100-continue") == 0) {
     static const char cont[] = "HTTP/1.1 100 Continue\r\n\r\n";
-    if (conn_write(c, cont, sizeof cont - 1))
+    tx *t = mxc__tx_raw(cont, sizeof cont - 1, TX_KEEP);
+    if (!t)
       return -1;
+    mxc__tx_enqueue(c, t); /* behind any answer still on its way */
   }
   return 0;
 }
@@ -650,7 +512,7 @@ static const llhttp_settings_t parser_settings = {
 
 /* Feeds bytes to the parser and answers each complete request in order. */
 static void conn_feed(conn *c, const char *data, size_t len) {
-  while (len > 0 && c->state == CONN_READING) {
+  while (len > 0 && c->state == CONN_READING && !c->input_done) {
     llhttp_errno_t err = llhttp_execute(&c->parser, data, len);
     if (err == HPE_OK)
       return;
@@ -660,12 +522,8 @@ static void conn_feed(conn *c, const char *data, size_t len) {
       llhttp_resume(&c->parser);
       data += used;
       len -= used;
-      if (!conn_handle_request(c)) {
-        c->close_after_writes = true;
-        if (c->state == CONN_READING && c->writes_pending == 0)
-          conn_drain(c);
-        return;
-      }
+      if (!conn_handle_request(c))
+        c->input_done = true; /* the answer's end decides what becomes of the connection */
       continue;
     }
     int status = c->reject_status ? c->reject_status : 400;
@@ -688,17 +546,18 @@ static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf) {
   if (nread == 0)
     return;
   if (nread < 0) {
-    const char *how = nread == UV_EOF
-                          ? (c->state == CONN_DRAINING ? "server_closed" : "client_closed")
+    const char *how = nread == UV_EOF          ? (c->state == CONN_DRAINING
+                                                      ? (c->drain_how[0] ? c->drain_how : "server_closed")
+                                                      : "client_closed")
                       : nread == UV_ECONNRESET ? "client_reset"
                                                : "read_error";
-    conn_close(c, how, false);
+    mxc__conn_close(c, how, false);
     return;
   }
   c->bytes_in += (uint64_t)nread;
-  if (c->state != CONN_READING)
-    return;
-  uv_timer_start(&c->timer, on_timer, c->mock->idle_ms, 0);
+  if (c->state != CONN_READING || c->input_done || c->stalled)
+    return; /* discarded */
+  uv_timer_start(&c->timer, on_idle, c->mock->idle_ms, 0);
   c->feed_start = buf->base;
   conn_feed(c, buf->base, (size_t)nread);
   c->prev_last = buf->base[nread - 1];
@@ -713,22 +572,23 @@ static void on_connection(uv_stream_t *server, int status) {
     return;
   c->mock = m;
   c->id = ++m->next_conn_id;
-  mxc_buf_init(&c->url, MAX_URL_BYTES);
+  mxc_buf_init(&c->url, MXC__MAX_URL_BYTES);
   mxc_buf_init(&c->field, MXC_MOCK_MAX_HEADER_BYTES);
   mxc_buf_init(&c->value, MXC_MOCK_MAX_HEADER_BYTES);
   mxc_buf_init(&c->body, MXC_MOCK_MAX_BODY);
   uv_tcp_init(m->loop, &c->tcp);
   uv_timer_init(m->loop, &c->timer);
-  c->tcp.data = c->timer.data = c;
-  c->handles_open = 2;
-  m->handles_open += 2;
+  uv_timer_init(m->loop, &c->tx_timer);
+  c->tcp.data = c->timer.data = c->tx_timer.data = c;
+  c->handles_open = 3;
+  m->handles_open += 3;
   c->next = m->conns;
   if (m->conns)
     m->conns->prev = c;
   m->conns = c;
   m->nconns++;
   if (uv_accept(server, (uv_stream_t *)&c->tcp) != 0) {
-    conn_close(c, "accept_failed", false);
+    mxc__conn_close(c, "accept_failed", false);
     return;
   }
   char *peer = c->peer;
@@ -746,46 +606,58 @@ static void on_connection(uv_stream_t *server, int status) {
   }
   c->record = mxc_transcript_connection(&m->transcript, c->id, peer);
   if (m->nconns > MXC_MOCK_MAX_CONNECTIONS) {
-    conn_close(c, "too_many_connections", false);
+    mxc__conn_close(c, "too_many_connections", false);
     return;
   }
   llhttp_init(&c->parser, HTTP_REQUEST, &parser_settings);
   c->parser.data = c;
   uv_tcp_nodelay(&c->tcp, 1);
-  uv_timer_start(&c->timer, on_timer, m->idle_ms, 0);
+  uv_timer_start(&c->timer, on_idle, m->idle_ms, 0);
   if (uv_read_start((uv_stream_t *)&c->tcp, on_alloc, on_read) != 0)
-    conn_close(c, "read_error", false);
+    mxc__conn_close(c, "read_error", false);
 }
 
 /* ---- public API ---- */
 
-static void free_plan(mxc_fault *faults, size_t n, int *hits, char *label) {
+static void free_plan(mxc_fault *faults, size_t n, int *hits, int *seen, char *label) {
   for (size_t i = 0; i < n; i++)
     mxc_fault_cleanup(&faults[i]);
   free(faults);
   free(hits);
+  free(seen);
   free(label);
 }
 
-/* Replaces the faults and the scenario label with copies of cfg's. Nothing changes on error. */
-static int set_plan(mxc_mock *m, const mxc_mock_config *cfg) {
+/* Replaces the faults and the scenario label with copies. Nothing changes on error. */
+static int set_plan(mxc_mock *m, const mxc_fault *src, size_t nsrc, const char *scenario_id) {
   size_t n = 0;
-  mxc_fault *faults = calloc(cfg->nfaults ? cfg->nfaults : 1, sizeof *faults);
-  int *hits = calloc(cfg->nfaults ? cfg->nfaults : 1, sizeof *hits);
-  char *label = cfg->scenario_id ? mxc_strdup(cfg->scenario_id) : NULL;
-  int rc = faults && hits && (label || !cfg->scenario_id) ? 0 : MXC_ENOMEM;
-  for (; rc == 0 && n < cfg->nfaults; n++)
-    rc = mxc_fault_copy(&faults[n], &cfg->faults[n]);
+  mxc_fault *faults = calloc(nsrc ? nsrc : 1, sizeof *faults);
+  int *hits = calloc(nsrc ? nsrc : 1, sizeof *hits);
+  int *seen = calloc(nsrc ? nsrc : 1, sizeof *seen);
+  char *label = scenario_id ? mxc_strdup(scenario_id) : NULL;
+  int rc = faults && hits && seen && (label || !scenario_id) ? 0 : MXC_ENOMEM;
+  for (; rc == 0 && n < nsrc; n++)
+    rc = mxc_fault_copy(&faults[n], &src[n]);
   if (rc) {
-    free_plan(faults, n, hits, label);
+    free_plan(faults, n, hits, seen, label);
     return rc;
   }
-  free_plan(m->faults, m->nfaults, m->fault_hits, m->scenario_id);
+  free_plan(m->faults, m->nfaults, m->fault_hits, m->fault_seen, m->scenario_id);
   m->faults = faults;
   m->fault_hits = hits;
+  m->fault_seen = seen;
   m->nfaults = n;
   m->scenario_id = label;
   return 0;
+}
+
+/* The random schedule starts again from the seed, which the transcript records. */
+static void reseed(mxc_mock *m) {
+  char text[32];
+  mxc_rng_seed(&m->rng, m->seed);
+  snprintf(text, sizeof text, "%llu", (unsigned long long)m->seed);
+  cJSON_DeleteItemFromObject(m->transcript.root, "seed");
+  cJSON_AddStringToObject(m->transcript.root, "seed", text);
 }
 
 int mxc_mock_reset(mxc_mock *m, const mxc_mock_config *cfg) {
@@ -796,23 +668,50 @@ int mxc_mock_reset(mxc_mock *m, const mxc_mock_config *cfg) {
     mxc_runtime_free(rt);
     return MXC_ENOMEM;
   }
-  if (cfg && set_plan(m, cfg) != 0) {
+  if (cfg && set_plan(m, cfg->faults, cfg->nfaults, cfg->scenario_id) != 0) {
     mxc_runtime_free(rt);
     mxc_transcript_cleanup(&t);
     return MXC_ENOMEM;
   }
-  memset(m->fault_hits, 0, (m->nfaults ? m->nfaults : 1) * sizeof *m->fault_hits);
+  size_t nf = m->nfaults ? m->nfaults : 1;
+  memset(m->fault_hits, 0, nf * sizeof *m->fault_hits);
+  memset(m->fault_seen, 0, nf * sizeof *m->fault_seen);
   mxc_runtime_free(m->rt);
   m->rt = rt;
   m->runtime_cfg = rcfg;
   mxc_transcript_cleanup(&m->transcript);
   m->transcript = t;
+  if (cfg)
+    m->seed = cfg->seed;
+  reseed(m);
   m->responses = 0;
   /* connections that stay open are recorded again in the new transcript */
   for (conn *c = m->conns; c; c = c->next)
     if (c->state != CONN_CLOSED)
       c->record = mxc_transcript_connection(&m->transcript, c->id, c->peer);
   return 0;
+}
+
+int mxc_mock_faults_add(mxc_mock *m, const mxc_fault *f) {
+  if (mxc_fault_stage_of(f->kind) == MXC_STAGE_HARNESS)
+    return MXC_EINVAL;
+  mxc_fault *all = calloc(m->nfaults + 1, sizeof *all);
+  if (!all)
+    return MXC_ENOMEM;
+  memcpy(all, m->faults, m->nfaults * sizeof *all); /* shallow: set_plan copies deeply */
+  all[m->nfaults] = *f;
+  int rc = set_plan(m, all, m->nfaults + 1, m->scenario_id);
+  free(all);
+  return rc;
+}
+
+int mxc_mock_faults_clear(mxc_mock *m) { return set_plan(m, NULL, 0, m->scenario_id); }
+
+cJSON *mxc_mock_faults_json(const mxc_mock *m) {
+  cJSON *arr = cJSON_CreateArray();
+  for (size_t i = 0; arr && i < m->nfaults; i++)
+    cJSON_AddItemToArray(arr, mxc_fault_to_json(&m->faults[i]));
+  return arr;
 }
 
 const char *mxc_mock_armed(const mxc_mock *m) { return m->scenario_id; }
@@ -835,9 +734,11 @@ int mxc_mock_start(uv_loop_t *loop, const mxc_mock_config *cfg, mxc_mock **out) 
     rc = MXC_ENOMEM;
     goto fail;
   }
-  rc = set_plan(m, cfg);
+  rc = set_plan(m, cfg->faults, cfg->nfaults, cfg->scenario_id);
   if (rc)
     goto fail;
+  m->seed = cfg->seed;
+  reseed(m);
   const char *host = cfg->host ? cfg->host : "127.0.0.1";
   struct sockaddr_storage addr;
   if (strchr(host, ':'))
@@ -885,7 +786,7 @@ void mxc_mock_stop(mxc_mock *m, mxc_mock_closed_cb cb, void *arg) {
   m->on_closed_arg = arg;
   mock_stop_listening(m);
   for (conn *c = m->conns; c; c = c->next)
-    conn_close(c, "server_stopped", false);
+    mxc__conn_close(c, "server_stopped", false);
   mock_maybe_closed(m);
 }
 
@@ -900,6 +801,6 @@ void mxc_mock_free(mxc_mock *m) {
     return;
   mxc_runtime_free(m->rt);
   mxc_transcript_cleanup(&m->transcript);
-  free_plan(m->faults, m->nfaults, m->fault_hits, m->scenario_id);
+  free_plan(m->faults, m->nfaults, m->fault_hits, m->fault_seen, m->scenario_id);
   free(m);
 }

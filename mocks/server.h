@@ -25,6 +25,7 @@ typedef struct mxc_mock_config {
   const mxc_fault *faults; /* copied */
   size_t nfaults;
   uint64_t idle_ms;        /* idle connection timeout; 0 means MXC_MOCK_IDLE_MS_DEFAULT */
+  uint64_t seed;           /* of the random fault schedule (p, random delays, garbage) */
   mxc_control control;     /* the /_mxconform/ API (serve mode); off by default */
   const char *scenario_id; /* label of the armed scenario, or NULL (copied) */
 } mxc_mock_config;
@@ -50,6 +51,13 @@ cJSON *mxc_mock_transcript_take(mxc_mock *m);
  * with NULL the current ones stay. Live connections stay open. 0 or MXC_ENOMEM (then nothing
  * changed). */
 int mxc_mock_reset(mxc_mock *m, const mxc_mock_config *cfg);
+/* Adds a fault at run time (copied); its counters start at zero, as do the others'.
+ * MXC_EINVAL for a kind the mock cannot apply (unresolvable). */
+int mxc_mock_faults_add(mxc_mock *m, const mxc_fault *f);
+/* Removes every fault. */
+int mxc_mock_faults_clear(mxc_mock *m);
+/* The armed faults as a JSON array (caller frees). */
+cJSON *mxc_mock_faults_json(const mxc_mock *m);
 /* The label of the armed scenario, or NULL. */
 const char *mxc_mock_armed(const mxc_mock *m);
 /* Expires every session of the runtime now. */

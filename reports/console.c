@@ -31,8 +31,9 @@ void mxc_console_scenario(FILE *out, const mxc_scenario_result *r, mxc_level lev
 }
 
 void mxc_console_summary(FILE *out, const mxc_run_result *run) {
-  fprintf(out, "\n%zu scenario(s) against %s, level %s, %.1f s", run->n, run->client_desc,
-          mxc_level_name(run->level), run->duration_ms / 1000.0);
+  fprintf(out, "\n%zu scenario(s) against %s, level %s, seed %llu, %.1f s", run->n,
+          run->client_desc, mxc_level_name(run->level), (unsigned long long)run->seed,
+          run->duration_ms / 1000.0);
   if (run->errors)
     fprintf(out, "; %zu client error(s)", run->errors);
   fprintf(out, "\n%zu passed, %zu failed\n", run->passed, run->failed);

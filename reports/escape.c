@@ -37,7 +37,7 @@ int mxc_transcript_lines(mxc_buf *out, const cJSON *transcript, const char *inde
   const cJSON *x;
   cJSON_ArrayForEach(x, cJSON_GetObjectItemCaseSensitive(transcript, "exchanges")) {
     const cJSON *sess = cJSON_GetObjectItemCaseSensitive(x, "session_in");
-    const cJSON *fault = cJSON_GetObjectItemCaseSensitive(x, "fault");
+    const cJSON *faults = cJSON_GetObjectItemCaseSensitive(x, "faults");
     const char *action = jstr(x, "action", "");
     rc = mxc_buf_printf(out, "%s#%.0f +%.1fms conn %.0f: %s %s%s%s", indent, jnum(x, "seq", -1),
                         jnum(x, "t_us", 0) / 1000.0, jnum(x, "conn", 0), jstr(x, "method", "?"),
@@ -45,8 +45,14 @@ int mxc_transcript_lines(mxc_buf *out, const cJSON *transcript, const char *inde
     if (!rc && sess)
       rc = mxc_buf_printf(out, " [session %s, csrf %s]", jstr(sess, "state", "?"),
                           jstr(x, "csrf", "-"));
-    if (!rc && fault)
-      rc = mxc_buf_printf(out, " fault=%s", jstr(fault, "kind", "?"));
+    const cJSON *f;
+    cJSON_ArrayForEach(f, faults) {
+      if (rc)
+        break;
+      rc = mxc_buf_printf(out, " fault=%s", jstr(f, "kind", "?"));
+      if (!rc && cJSON_GetObjectItemCaseSensitive(f, "delay_ms"))
+        rc = mxc_buf_printf(out, "(%.0fms)", jnum(f, "delay_ms", 0));
+    }
     if (!rc && cJSON_GetObjectItemCaseSensitive(x, "status"))
       rc = mxc_buf_printf(out, " -> %.0f", jnum(x, "status", 0));
     else if (!rc)

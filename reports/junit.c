@@ -149,8 +149,9 @@ int mxc_junit_write(const char *path, const mxc_run_result *run) {
       rc = mxc_buf_printf(&b,
                           "/>\n      <property name=\"level\" value=\"%s\"/>\n"
                           "      <property name=\"mxconform.version\" value=\"%s\"/>\n"
+                          "      <property name=\"seed\" value=\"%llu\"/>\n"
                           "    </properties>\n",
-                          mxc_level_name(run->level), MXC_VERSION);
+                          mxc_level_name(run->level), MXC_VERSION, (unsigned long long)run->seed);
     for (size_t j = i; !rc && j < run->n; j++) {
       if (strcmp(group_of(&run->results[j]), group) != 0)
         continue;

@@ -1128,6 +1128,11 @@ Test(mock, credentials_outside_the_body_are_flagged_and_redacted, .timeout = 20)
 
 /* ---- faults ---- */
 
+/* The first fault recorded on an exchange. */
+static const cJSON *first_fault(const cJSON *x) {
+  return cJSON_GetArrayItem(cJSON_GetObjectItem(x, "faults"), 0);
+}
+
 static mxc_fault fault(mxc_fault_kind kind, const char *match) {
   mxc_fault f = {.kind = kind, .after = 1};
   snprintf(f.match, sizeof f.match, "%s", match);
@@ -1165,13 +1170,12 @@ Test(mock, fault_status_answers_without_the_runtime, .timeout = 20) {
 
   cJSON *tr = mxc_test_mock_stop(m);
   const cJSON *x = exchange_of(tr, "login", 0);
-  assert_jstr(cJSON_GetObjectItem(x, "fault"), "kind", "status");
-  cr_assert_eq(cJSON_GetNumberValue(cJSON_GetObjectItem(cJSON_GetObjectItem(x, "fault"), "code")),
-               503);
+  assert_jstr(first_fault(x), "kind", "status");
+  cr_assert_eq(cJSON_GetNumberValue(cJSON_GetObjectItem(first_fault(x), "code")), 503);
   cr_assert_eq(cJSON_GetNumberValue(cJSON_GetObjectItem(x, "status")), 503);
   cr_assert_null(cJSON_GetObjectItem(x, "outcome"), "the faulted login reached the runtime");
-  cr_assert_null(cJSON_GetObjectItem(exchange_of(tr, "login", 1), "fault"));
-  cr_assert_null(cJSON_GetObjectItem(exchange_of(tr, "get_session_data", 0), "fault"));
+  cr_assert_null(cJSON_GetObjectItem(exchange_of(tr, "login", 1), "faults"));
+  cr_assert_null(cJSON_GetObjectItem(exchange_of(tr, "get_session_data", 0), "faults"));
   char *text = cJSON_Print(tr);
   cr_assert_null(strstr(text, "s3cret"));
   free(text);
@@ -1197,7 +1201,7 @@ Test(mock, fault_reset_gives_no_response, .timeout = 20) {
 
   cJSON *tr = mxc_test_mock_stop(m);
   const cJSON *x = exchange_of(tr, "login", 0);
-  assert_jstr(cJSON_GetObjectItem(x, "fault"), "kind", "reset");
+  assert_jstr(first_fault(x), "kind", "reset");
   cr_assert_null(cJSON_GetObjectItem(x, "status"));
   assert_jstr(connection_of(tr, cJSON_GetNumberValue(cJSON_GetObjectItem(x, "conn"))), "end",
               "fault_reset");
@@ -1224,7 +1228,7 @@ Test(mock, fault_close_gives_nothing, .timeout = 20) {
 
   cJSON *tr = mxc_test_mock_stop(m);
   const cJSON *x = exchange_of(tr, "login", 0);
-  assert_jstr(cJSON_GetObjectItem(x, "fault"), "kind", "close");
+  assert_jstr(first_fault(x), "kind", "close");
   assert_jstr(connection_of(tr, cJSON_GetNumberValue(cJSON_GetObjectItem(x, "conn"))), "end",
               "fault_close");
   cJSON_Delete(tr);

@@ -1,0 +1,139 @@
+/* Internals shared by the mock's files: the mock and connection structs, and how answers
+ * leave a connection (wire.c). Not for use outside mocks/. */
+#ifndef MXC_MOCK_INTERNAL_H
+#define MXC_MOCK_INTERNAL_H
+
+#include "common/mxc_util.h"
+#include "mocks/server.h"
+
+#include <llhttp.h>
+#include <stdbool.h>
+
+#define MXC__MAX_URL_BYTES 8192u
+#define MXC__DRAIN_LINGER_MS 1000u
+
+typedef enum {
+  CONN_READING,  /* parsing requests, answering them */
+  CONN_DRAINING, /* write side shut down; discarding input until EOF or the linger timer */
+  CONN_CLOSED,   /* uv_close called on its handles */
+} conn_state;
+
+/* How a connection goes on once an answer has been written. */
+typedef enum {
+  TX_KEEP,  /* keep-alive: next answer */
+  TX_CLOSE, /* half-close, drain, close (Connection: close, or a fault's close) */
+  TX_RESET, /* TCP reset */
+  TX_STALL, /* nothing more is ever sent; input is discarded; the peer must give up */
+  TX_STALE, /* looks kept alive, then the server closes it after stale_ms idle */
+} tx_end;
+
+/* One answer on its way out, with the shape faults gave it. */
+typedef struct tx {
+  struct tx *next;
+  char *data;
+  size_t len;  /* bytes to send (faults may cut it below the serialised length) */
+  size_t sent; /* handed to uv_write so far */
+  uint64_t delay_ms;
+  size_t chunk; /* bytes per write; 0: all at once */
+  uint64_t interval_ms;
+  tx_end end;
+  uint64_t stale_ms;
+  bool started;
+  size_t headers_len; /* where the body starts in data */
+  char end_how[48];   /* the transcript's "end" when this answer closes the connection */
+} tx;
+
+typedef struct conn {
+  uv_tcp_t tcp;
+  uv_timer_t timer;    /* idle timeout, and the drain linger */
+  uv_timer_t tx_timer; /* delays and pacing of answers */
+  uv_shutdown_t shutdown_req;
+  mxc_mock *mock;
+  uint64_t id;
+  conn_state state;
+  int handles_open;
+  llhttp_t parser;
+  /* the request being parsed */
+  mxc_buf url, field, value, body;
+  mxc_http_header headers[MXC_MOCK_MAX_HEADERS];
+  size_t nheaders;
+  size_t header_bytes;
+  bool in_value;
+  const char *feed_start; /* the read buffer being parsed, and the byte before it */
+  char prev_last;
+  int reject_status; /* 400/413/431/501 decided by a callback */
+  const char *reject_reason;
+  bool head; /* a HEAD request: its response carries no body (RFC 9110 9.3.2) */
+  /* the connection */
+  uint64_t bytes_in, bytes_out;
+  int writes_pending;
+  bool close_after_writes;
+  bool stalled;       /* a stall fault holds it: input is discarded */
+  bool input_done;    /* no more requests are read (closing, stalled, rejected) */
+  bool stale_armed;   /* a stale fault will close it when the tx timer fires */
+  tx *txq;            /* answers not fully handed to libuv yet, in order */
+  char drain_how[48]; /* how a drain ends in the transcript */
+  cJSON *record;
+  char peer[64];
+  struct conn *prev, *next;
+} conn;
+
+struct mxc_mock {
+  uv_loop_t *loop;
+  uv_tcp_t listener;
+  bool listening;
+  bool stopping;
+  int handles_open;
+  int port;
+  uint64_t idle_ms;
+  mxc_runtime *rt;
+  mxc_runtime_config runtime_cfg;
+  mxc_control control;
+  char *scenario_id;
+  mxc_transcript transcript;
+  mxc_fault *faults;
+  int *fault_hits; /* matches that the fault was applied to */
+  int *fault_seen; /* matches before the nth/p selection */
+  size_t nfaults;
+  uint64_t seed;
+  mxc_rng rng;
+  uint64_t responses;
+  uint64_t next_conn_id;
+  size_t nconns;
+  conn *conns;
+  mxc_mock_closed_cb on_closed;
+  void *on_closed_arg;
+  char readbuf[65536];
+};
+
+/* ---- wire.c ---- */
+
+/* Ends a connection now; `how` goes into the transcript. reset: send a TCP RST. */
+void mxc__conn_close(conn *c, const char *how, bool reset);
+/* Stops answering: half-close, then discard input until the peer closes. */
+void mxc__conn_drain(conn *c);
+/* Queues bytes for writing now (interim answers such as 100 Continue). */
+int mxc__conn_write(conn *c, const char *data, size_t len);
+/* Whether answers are still on their way out. */
+bool mxc__conn_busy(const conn *c);
+/* Serialises an answer (Content-Length framing, or chunked without its last chunk when
+ * `unterminated_chunks`) and records status and cookies in rec. NULL on out of memory. */
+tx *mxc__tx_from_response(const conn *c, const mxc_http_response *res, cJSON *rec, bool keep_alive,
+                          bool http10, bool unterminated_chunks);
+/* An answer of raw bytes (possibly none) with the given end. NULL on out of memory. */
+tx *mxc__tx_raw(const char *data, size_t len, tx_end end);
+/* Names the fault an answer's close comes from ("fault_<kind>" in the transcript). */
+void mxc__tx_blame(tx *t, mxc_fault_kind kind);
+/* Applies a SHAPE fault to an answer; what was drawn (delays) is added to frec. */
+void mxc__tx_shape(tx *t, const mxc_fault *f, mxc_rng *rng, cJSON *frec);
+/* Appends an answer to the connection's queue and sends what can be sent. */
+void mxc__tx_enqueue(conn *c, tx *t);
+void mxc__tx_free_all(conn *c);
+
+/* ---- server.c ---- */
+/* A handle of the mock closed: counts it, and finishes a stop when it was the last. */
+void mxc__mock_handle_closed(mxc_mock *m);
+/* Frees a connection whose handles have all closed. */
+void mxc__conn_free(conn *c);
+
+#endif
