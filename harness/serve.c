@@ -31,7 +31,10 @@ static const char serve_usage[] =
     "  --scenario ID       arm this catalog scenario at start (its accounts, runtime settings\n"
     "                      and faults; --accounts overrides its accounts)\n"
     "  --scenarios DIR     the scenario catalog (default: " MXC_SOURCE_DIR "/scenarios)\n"
-    "  --transcript FILE   write the transcript as JSON to FILE when stopping\n";
+    "  --transcript FILE   write the transcript as JSON to FILE when stopping\n"
+    "  --fault SPEC        a fault, MATCH:KIND[:PARAM=VALUE,...] (repeatable; kept when a\n"
+    "                      scenario is armed; 'mxconform faults' lists the kinds)\n"
+    "  --seed N            seed of the random fault schedule (default: from the clock)\n";
 
 typedef struct serve_state {
   uv_loop_t *loop;
@@ -44,6 +47,10 @@ typedef struct serve_state {
   uv_signal_t sigint, sigterm;
   const char *transcript_path;
   int exit_code;
+  mxc_fault cli_faults[32]; /* --fault */
+  size_t ncli_faults;
+  mxc_fault plan[96]; /* shallow: a scenario's faults, then --fault's */
+  uint64_t seed;
 } serve_state;
 
 static char *r_user[] = {"User"};
@@ -55,21 +62,29 @@ static mxc_account default_accounts[] = {
 };
 
 static const mxc_scenario *find_scenario(const serve_state *st, const char *id) {
-  for (size_t i = 0; st->have_catalog && i < st->catalog.n; i++)
+  if (!st->have_catalog)
+    return NULL;
+  for (size_t i = 0; i < st->catalog.n; i++)
     if (strcmp(st->catalog.items[i].id, id) == 0)
       return &st->catalog.items[i];
   return NULL;
 }
 
-/* The mock configuration for a scenario (or none): accounts from --accounts win. */
-static mxc_mock_config config_for(const serve_state *st, const mxc_scenario *sc) {
-  mxc_mock_config cfg = {0};
+/* The mock configuration for a scenario (or none): accounts from --accounts win; faults are
+ * the scenario's, then --fault's. */
+static mxc_mock_config config_for(serve_state *st, const mxc_scenario *sc) {
+  mxc_mock_config cfg = {.seed = st->seed};
+  size_t n = 0;
   if (sc) {
     cfg.runtime = sc->runtime;
-    cfg.faults = sc->faults;
-    cfg.nfaults = sc->nfaults;
     cfg.scenario_id = sc->id;
+    for (size_t i = 0; i < sc->nfaults && n < 64; i++)
+      st->plan[n++] = sc->faults[i];
   }
+  for (size_t i = 0; i < st->ncli_faults; i++)
+    st->plan[n++] = st->cli_faults[i];
+  cfg.faults = st->plan;
+  cfg.nfaults = n;
   if (!sc || st->accounts_given) {
     cfg.runtime.accounts = st->accounts;
     cfg.runtime.naccounts = st->naccounts;
@@ -161,17 +176,54 @@ static int load_accounts_file(serve_state *st, const char *path) {
   return -1;
 }
 
+static int serve_exit(serve_state *st, int code) {
+  for (size_t i = 0; i < st->ncli_faults; i++)
+    mxc_fault_cleanup(&st->cli_faults[i]);
+  st->ncli_faults = 0;
+  return code;
+}
+
 int mxc_serve_main(int argc, char **argv) {
   const char *listen = NULL, *accounts = NULL, *scenario = NULL;
   const char *dir = MXC_SOURCE_DIR "/scenarios";
-  serve_state st = {.exit_code = MXC_EXIT_PASS,
-                    .accounts = default_accounts,
-                    .naccounts = sizeof default_accounts / sizeof default_accounts[0]};
+  static serve_state st; /* large: not on the stack */
+  st = (serve_state){.exit_code = MXC_EXIT_PASS,
+                     .accounts = default_accounts,
+                     .naccounts = sizeof default_accounts / sizeof default_accounts[0]};
+  bool seed_given = false;
   for (int i = 2; i < argc; i++) {
     const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
     if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
       fputs(serve_usage, stdout);
       return MXC_EXIT_PASS;
+    }
+    if ((strcmp(a, "--fault") == 0 || strcmp(a, "--seed") == 0) && !v) {
+      fprintf(stderr, "mxconform serve: option '%s' needs a value\n", a);
+      return serve_exit(&st, MXC_EXIT_USAGE);
+    }
+    if (strcmp(a, "--fault") == 0) {
+      int rc = mxc_cli_fault(v, st.cli_faults, &st.ncli_faults,
+                             sizeof st.cli_faults / sizeof st.cli_faults[0]);
+      if (rc >= 0)
+        return serve_exit(&st, rc);
+      if (mxc_fault_stage_of(st.cli_faults[st.ncli_faults - 1].kind) == MXC_STAGE_HARNESS) {
+        fprintf(stderr,
+                "mxconform serve: --fault '%s': this kind acts on the client's URL, "
+                "which serve does not hand out\n",
+                v);
+        return serve_exit(&st, MXC_EXIT_USAGE);
+      }
+      i++;
+      continue;
+    }
+    if (strcmp(a, "--seed") == 0) {
+      if (mxc_cli_seed(v, &st.seed) != 0) {
+        fprintf(stderr, "mxconform serve: --seed wants a whole number, got '%s'\n", v);
+        return serve_exit(&st, MXC_EXIT_USAGE);
+      }
+      seed_given = true;
+      i++;
+      continue;
     }
     const char **slot = strcmp(a, "--listen") == 0       ? &listen
                         : strcmp(a, "--accounts") == 0   ? &accounts
@@ -181,11 +233,11 @@ int mxc_serve_main(int argc, char **argv) {
                                                          : NULL;
     if (!slot) {
       fprintf(stderr, "mxconform serve: unknown option '%s'\nTry 'mxconform serve --help'.\n", a);
-      return MXC_EXIT_USAGE;
+      return serve_exit(&st, MXC_EXIT_USAGE);
     }
     if (!v) {
       fprintf(stderr, "mxconform serve: option '%s' needs a value\n", a);
-      return MXC_EXIT_USAGE;
+      return serve_exit(&st, MXC_EXIT_USAGE);
     }
     *slot = v;
     i++;
@@ -197,11 +249,14 @@ int mxc_serve_main(int argc, char **argv) {
         stderr,
         "mxconform serve: --listen wants ADDR:PORT (e.g. 127.0.0.1:8080 or [::1]:8080), got '%s'\n",
         listen);
-    return MXC_EXIT_USAGE;
+    return serve_exit(&st, MXC_EXIT_USAGE);
   }
   int rc;
   if (accounts && (rc = load_accounts_file(&st, accounts)) >= 0)
-    return rc;
+    return serve_exit(&st, rc);
+  if (!seed_given)
+    st.seed = mxc_cli_clock_seed();
+  fprintf(stderr, "mxconform serve: seed %llu\n", (unsigned long long)st.seed);
   char *errors = NULL;
   if (mxc_catalog_load(dir, &st.catalog, &errors) == 0) {
     st.have_catalog = true;
@@ -258,5 +313,5 @@ out:
   if (st.accounts_given)
     mxc_accounts_free(st.accounts, st.naccounts);
   mxc_catalog_cleanup(&st.catalog);
-  return st.exit_code;
+  return serve_exit(&st, st.exit_code);
 }
