@@ -280,7 +280,12 @@ static void send_next_attempt(mxc_client *c) {
     if (c->cs->use_auth_token >= 0)
       cJSON_AddBoolToObject(params, "useAuthToken", c->cs->use_auth_token);
     c->step = STEP_LOGIN;
-    if (xas_post(c, "login", params) != 0) {
+    /* a fresh connection: libcurl silently resends a request whose reused connection died,
+     * and one tap must be one login request (REQ-6) */
+    curl_easy_setopt(c->easy, CURLOPT_FRESH_CONNECT, 1L);
+    int rc = xas_post(c, "login", params);
+    curl_easy_setopt(c->easy, CURLOPT_FRESH_CONNECT, 0L);
+    if (rc != 0) {
       record_attempt(c, 0, mxc_strdup(MXC_MSG_NETWORK));
       c->attempt++;
       continue;

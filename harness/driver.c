@@ -107,7 +107,10 @@ static void finish(mxc_driver *d) {
     if (!d->outcome.error && !d->outcome.timed_out) {
       const char *why = NULL;
       d->outcome.report = mxc_driver_parse_result(d->out.data ? d->out.data : "", d->out.len, &why);
-      if (!d->outcome.report)
+      if (!d->outcome.report && d->outcome.exit_status == 127)
+        set_error(d, mxc_strdup("exit status 127, command not found: the command runs in a fresh "
+                                "temporary directory, so give programs as absolute paths"));
+      else if (!d->outcome.report)
         set_error(d, mxc_asprintf("no valid result: %s", why));
       else if (d->outcome.term_signal)
         set_error(d, mxc_asprintf("killed by signal %d", d->outcome.term_signal));

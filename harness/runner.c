@@ -122,7 +122,7 @@ static void judge(const mxc_scenario *sc, const mxc_run_options *opt, mxc_scenar
     if (mxc_verdict_check(&sc->expect[i], &in, &res->checks[res->nchecks]) != 0)
       continue;
     mxc_check_result *c = &res->checks[res->nchecks++];
-    if (!c->passed && mxc_level_counts(c->rule->level, opt->level))
+    if (!c->passed && mxc_level_counts(c->level, opt->level))
       failed = true;
   }
   free(passwords);

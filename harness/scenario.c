@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 
 typedef struct load_ctx {
@@ -247,14 +248,28 @@ static int load_expect(load_ctx *cx, const cJSON *arr, mxc_scenario *sc) {
       return bad(cx, path, "unknown check \"%s\"", check->valuestring);
     x->kind = def->kind;
     wire |= def->side != MXC_SIDE_CLIENT;
-    const char *keys[5] = {"rule", "check", NULL, NULL, NULL};
-    size_t nk = 2;
+    const char *keys[6] = {"rule", "check", "level", NULL, NULL, NULL};
+    size_t nk = 3;
     if (def->takes_attempt)
       keys[nk++] = "attempt";
     if (def->value_key)
       keys[nk++] = def->value_key;
     if (only_keys(cx, e, path, keys))
       return MXC_ESCENARIO;
+    /* a rule with a weaker part ("REQ-6 ... SHOULD likewise after a network failure") */
+    x->level = x->rule->level;
+    const cJSON *lv = cJSON_GetObjectItemCaseSensitive(e, "level");
+    if (lv) {
+      const char *v = cJSON_IsString(lv) ? lv->valuestring : "";
+      int l = strcasecmp(v, "must") == 0     ? MXC_LEVEL_MUST
+              : strcasecmp(v, "should") == 0 ? MXC_LEVEL_SHOULD
+              : strcasecmp(v, "info") == 0   ? MXC_LEVEL_INFO
+                                             : -1;
+      if (l < 0 || l > (int)x->rule->level)
+        return bad(cx, path, "\"level\" must be MUST, SHOULD or INFO, and no stronger than %s's %s",
+                   x->rule->id, mxc_level_name(x->rule->level));
+      x->level = (mxc_level)l;
+    }
     if (def->takes_attempt) {
       const cJSON *a = need(cx, e, path, "attempt", cJSON_IsNumber, "an attempt index from 0");
       if (!a)

@@ -184,6 +184,19 @@ static int check_message(const mxc_expectation *e, const mxc_verdict_input *in,
   return set_result(out, empty == e->bool_value, MXC_SIDE_CLIENT, expected, seen);
 }
 
+static int check_message_contains(const mxc_expectation *e, const mxc_verdict_input *in,
+                                  mxc_check_result *out) {
+  char *expected =
+      mxc_asprintf("attempt %d: a message containing \"%.200s\"", e->attempt + 1, e->str_value);
+  int rc = 0;
+  const cJSON *a = attempt_of(e, in, out, expected, &rc);
+  if (!a)
+    return rc;
+  const char *msg = str_of(a, "validation_message");
+  return set_result(out, msg && strstr(msg, e->str_value), MXC_SIDE_CLIENT, expected,
+                    mxc_asprintf("attempt %d: \"%.200s\"", e->attempt + 1, msg ? msg : ""));
+}
+
 static int check_message_hides_password(const mxc_expectation *e, const mxc_verdict_input *in,
                                         mxc_check_result *out) {
   char *expected =
@@ -310,6 +323,12 @@ static int check_login_requests(const mxc_expectation *e, const mxc_verdict_inpu
                     mxc_asprintf("wire: %d login request(s)", n));
 }
 
+static int check_login_attempted(const mxc_verdict_input *in, mxc_check_result *out) {
+  int n = count_action(in->transcript, "login");
+  return set_result(out, n > 0, MXC_SIDE_WIRE, mxc_strdup("wire: at least one login request"),
+                    mxc_asprintf("wire: %d login request(s)", n));
+}
+
 static int check_credentials_in_body(const mxc_verdict_input *in, mxc_check_result *out) {
   const cJSON *x;
   cJSON_ArrayForEach(x, exchanges(in->transcript)) {
@@ -355,16 +374,19 @@ int mxc_verdict_check(const mxc_expectation *e, const mxc_verdict_input *in,
                       mxc_check_result *out) {
   memset(out, 0, sizeof *out);
   out->rule = e->rule;
+  out->level = e->level;
   out->kind = e->kind;
   switch (e->kind) {
   case MXC_CHECK_STARTUP: return check_startup(in, out);
   case MXC_CHECK_STATUS: return check_status(e, in, out);
   case MXC_CHECK_MESSAGE: return check_message(e, in, out);
+  case MXC_CHECK_MESSAGE_CONTAINS: return check_message_contains(e, in, out);
   case MXC_CHECK_MESSAGE_HIDES_PASSWORD: return check_message_hides_password(e, in, out);
   case MXC_CHECK_RESTARTED: return check_restarted(e, in, out);
   case MXC_CHECK_PAGE: return check_page(e, in, out);
   case MXC_CHECK_PAGE_MATCHES_ROLES: return check_page_matches_roles(in, out);
   case MXC_CHECK_LOGIN_REQUESTS: return check_login_requests(e, in, out);
+  case MXC_CHECK_LOGIN_ATTEMPTED: return check_login_attempted(in, out);
   case MXC_CHECK_CREDENTIALS_IN_BODY: return check_credentials_in_body(in, out);
   case MXC_CHECK_SESSION_COOKIE_ON_LOGIN: return check_each_login(in, out, false);
   case MXC_CHECK_CSRF_ON_LOGIN: return check_each_login(in, out, true);

@@ -21,6 +21,8 @@ typedef enum { MXC_VALUE_NONE, MXC_VALUE_INT, MXC_VALUE_BOOL, MXC_VALUE_STRING }
      "the status SignIn returned for the attempt")                                                 \
   XX(MESSAGE, "message", MXC_SIDE_CLIENT, true, "empty", MXC_VALUE_BOOL,                           \
      "whether the attempt's validation message is empty")                                          \
+  XX(MESSAGE_CONTAINS, "message_contains", MXC_SIDE_CLIENT, true, "text", MXC_VALUE_STRING,        \
+     "the attempt's validation message contains the text")                                         \
   XX(MESSAGE_HIDES_PASSWORD, "message_hides_password", MXC_SIDE_CLIENT, true, NULL,                \
      MXC_VALUE_NONE, "the attempt's validation message does not contain its password")             \
   XX(RESTARTED, "restarted", MXC_SIDE_BOTH, false, "equals", MXC_VALUE_BOOL,                       \
@@ -33,6 +35,8 @@ typedef enum { MXC_VALUE_NONE, MXC_VALUE_INT, MXC_VALUE_BOOL, MXC_VALUE_STRING }
      "the mock served")                                                                            \
   XX(LOGIN_REQUESTS, "login_requests", MXC_SIDE_WIRE, false, "equals", MXC_VALUE_INT,              \
      "how many login requests reached the mock")                                                   \
+  XX(LOGIN_ATTEMPTED, "login_attempted", MXC_SIDE_WIRE, false, NULL, MXC_VALUE_NONE,               \
+     "at least one login request reached the mock (the client really tried)")                      \
   XX(CREDENTIALS_IN_BODY, "credentials_in_body", MXC_SIDE_WIRE, false, NULL, MXC_VALUE_NONE,       \
      "no password appeared in a request target or header")                                         \
   XX(SESSION_COOKIE_ON_LOGIN, "session_cookie_on_login", MXC_SIDE_WIRE, false, NULL,               \
@@ -64,6 +68,7 @@ const char *mxc_side_name(mxc_side side);
 /* One expectation of a scenario file. */
 typedef struct mxc_expectation {
   const mxc_rule *rule;
+  mxc_level level; /* the rule's level, or a weaker one the scenario gives */
   mxc_check_kind kind;
   int attempt;
   int int_value;
@@ -74,6 +79,7 @@ typedef struct mxc_expectation {
 /* What evaluating one expectation found. Owned strings. */
 typedef struct mxc_check_result {
   const mxc_rule *rule;
+  mxc_level level; /* of the expectation: decides whether a failure fails the scenario */
   mxc_check_kind kind;
   bool passed;
   mxc_side side; /* the side whose evidence decided a failure (or the check's side) */
