@@ -2,6 +2,7 @@
 #include "clients/client.h"
 
 #include "clients/curl_uv.h"
+#include "clients/defects.h"
 #include "common/mxc_error.h"
 #include "common/mxc_util.h"
 
@@ -11,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #define MAX_RESPONSE (1024u * 1024u)
 
@@ -49,7 +51,30 @@ struct mxc_client {
   mxc_client_done_cb done;
   void *done_arg;
   bool finished;
+  mxc_defect defect;                /* a deliberate bug (selftest), MXC_DEFECT_NONE normally */
+  bool retried;                     /* retry-after-401 */
+  bool headers_complete;            /* the answer's header section ended with its blank line */
+  struct curl_slist *anonymous_jar; /* restart-anonymous-cookie: the jar before the login */
 };
+
+static const mxc_defect_def defect_defs[] = {{"none", "must", "", ""},
+#define XX(e, name, level, rule, doc) {name, level, rule, doc},
+                                             MXC_DEFECTS(XX)
+#undef XX
+};
+
+mxc_defect mxc_defect_find(const char *name) {
+  for (size_t i = 1; i < sizeof defect_defs / sizeof defect_defs[0]; i++)
+    if (strcmp(defect_defs[i].name, name) == 0)
+      return (mxc_defect)i;
+  return MXC_DEFECT_NONE;
+}
+
+const mxc_defect_def *mxc_defect_def_of(mxc_defect d) {
+  return d > MXC_DEFECT_NONE && d < MXC_DEFECT__COUNT ? &defect_defs[d] : NULL;
+}
+
+#define DEFECT(c, name) ((c)->defect == MXC_DEFECT_##name)
 
 static void send_next_attempt(mxc_client *c);
 static void finish(mxc_client *c);
@@ -63,6 +88,16 @@ static size_t on_body(char *data, size_t size, size_t n, void *arg) {
   return size * n;
 }
 
+/* Notes the end of the header section: libcurl takes an answer cut inside its headers as
+ * complete, and such an answer is no HTTP response (NET-3). */
+static size_t on_header(char *data, size_t size, size_t n, void *arg) {
+  mxc_client *c = arg;
+  size_t len = size * n;
+  if ((len == 2 && data[0] == '\r' && data[1] == '\n') || (len == 1 && data[0] == '\n'))
+    c->headers_complete = true;
+  return len;
+}
+
 /* A fresh easy handle for a launch of the app: persistent cookies come from the state dir,
  * session cookies do not (CURLOPT_COOKIESESSION). */
 static int launch_handle(mxc_client *c) {
@@ -74,15 +109,19 @@ static int launch_handle(mxc_client *c) {
   if (!c->easy)
     return MXC_ENOMEM;
   CURL *e = c->easy;
-  curl_easy_setopt(e, CURLOPT_COOKIEFILE, c->cookie_file);
-  curl_easy_setopt(e, CURLOPT_COOKIEJAR, c->cookie_file);
-  curl_easy_setopt(e, CURLOPT_COOKIESESSION, 1L);
+  if (!DEFECT(c, IGNORE_SET_COOKIE)) {
+    curl_easy_setopt(e, CURLOPT_COOKIEFILE, c->cookie_file);
+    curl_easy_setopt(e, CURLOPT_COOKIEJAR, c->cookie_file);
+    curl_easy_setopt(e, CURLOPT_COOKIESESSION, 1L);
+  }
   curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
   curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
-  curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, (long)c->cs->timeout_ms);
+  curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, DEFECT(c, NO_TIMEOUT) ? 0L : (long)c->cs->timeout_ms);
   curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, (long)c->cs->timeout_ms);
   curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
   curl_easy_setopt(e, CURLOPT_WRITEDATA, c);
+  curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
+  curl_easy_setopt(e, CURLOPT_HEADERDATA, c);
   curl_easy_setopt(e, CURLOPT_USERAGENT, "mxclient/" MXC_VERSION);
   if (c->cs->ca_file)
     curl_easy_setopt(e, CURLOPT_CAINFO, c->cs->ca_file);
@@ -91,8 +130,9 @@ static int launch_handle(mxc_client *c) {
 
 static void on_done(CURL *easy, CURLcode result, void *arg);
 
-/* Posts {"action": action, "params": params} to {base}xas/. Takes params. */
-static int xas_post(mxc_client *c, const char *action, cJSON *params) {
+/* Posts {"action": action, "params": params} to {base}xas/ (plus `query` when not NULL).
+ * Takes params. */
+static int xas_post(mxc_client *c, const char *action, cJSON *params, const char *query) {
   int rc = 0;
   char *url = NULL, *body = NULL;
   cJSON *doc = cJSON_CreateObject();
@@ -106,7 +146,8 @@ static int xas_post(mxc_client *c, const char *action, cJSON *params) {
   body = cJSON_PrintUnformatted(doc);
   const char *base = c->cs->base_url;
   size_t blen = strlen(base);
-  url = mxc_asprintf("%s%sxas/", base, blen && base[blen - 1] == '/' ? "" : "/");
+  url = mxc_asprintf("%s%sxas/%s", base, blen && base[blen - 1] == '/' ? "" : "/",
+                     query ? query : "");
   if (!body || !url) {
     rc = MXC_ENOMEM;
     goto out;
@@ -120,11 +161,15 @@ static int xas_post(mxc_client *c, const char *action, cJSON *params) {
   snprintf(line, sizeof line, "X-Mx-ReqToken: %llu-%llu",
            (unsigned long long)(mxc_now_us() / 1000u), (unsigned long long)++c->req_counter);
   c->headers = curl_slist_append(c->headers, line);
-  if (c->csrf) {
+  if (c->csrf && !DEFECT(c, NO_CSRF)) {
     snprintf(line, sizeof line, "X-Csrf-Token: %.200s", c->csrf);
     c->headers = curl_slist_append(c->headers, line);
   }
   mxc_buf_reset(&c->response);
+  c->headers_complete = false;
+  /* login on a fresh connection: libcurl silently resends a request whose reused connection
+   * died, and one tap must be one login request (REQ-6) */
+  curl_easy_setopt(c->easy, CURLOPT_FRESH_CONNECT, strcmp(action, "login") == 0 ? 1L : 0L);
   curl_easy_setopt(c->easy, CURLOPT_URL, url);
   curl_easy_setopt(c->easy, CURLOPT_HTTPHEADER, c->headers);
   curl_easy_setopt(c->easy, CURLOPT_COPYPOSTFIELDS, body);
@@ -139,13 +184,17 @@ out:
 
 /* What SignIn hands back: the HTTP status, or 0 when no usable HTTP response arrived (any
  * transport error, a cut-short body, and redirects, which the Mendix client does not follow). */
-static int signin_status(CURL *easy, CURLcode result) {
+static int signin_status(const mxc_client *c, CURL *easy, CURLcode result) {
   long code = 0;
-  if (result != CURLE_OK)
-    return 0;
   curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &code);
-  if (code >= 300 && code < 400)
+  if (DEFECT(c, TRUNCATED_SUCCESS) && result == CURLE_PARTIAL_FILE)
+    return (int)code;
+  if (result != CURLE_OK || !c->headers_complete)
     return 0;
+  if (code >= 300 && code < 400)
+    return DEFECT(c, FOLLOW_REDIRECT) ? 200 : 0;
+  if (code >= 500 && code < 600 && DEFECT(c, SERVER_ERROR_SUCCESS))
+    return 200;
   return (int)code;
 }
 
@@ -170,18 +219,24 @@ static void apply_session_data(mxc_client *c, int status) {
       continue;
     const cJSON *page = cJSON_GetObjectItemCaseSensitive(c->cs->navigation, role->valuestring);
     if (cJSON_IsString(page)) {
-      c->page = mxc_strdup(page->valuestring);
+      bool anonymous = strcmp(role->valuestring, "Anonymous") == 0;
+      c->page =
+          mxc_strdup(DEFECT(c, FIXED_HOME_PAGE) && !anonymous ? "Home_User" : page->valuestring);
       break;
     }
   }
   cJSON_Delete(doc);
 }
 
-static char *message_for(mxc_client *c, int status) {
+static char *message_for(mxc_client *c, int status, const char *password) {
+  if (status == 401 && DEFECT(c, NO_MESSAGE_401))
+    return mxc_strdup("");
+  if (status == 401 && DEFECT(c, PASSWORD_IN_MESSAGE))
+    return mxc_asprintf("The password '%s' is incorrect.", password);
   if (status == 401)
     return mxc_strdup(MXC_MSG_DENIED);
   if (status == 0)
-    return mxc_strdup(MXC_MSG_NETWORK);
+    return mxc_strdup(DEFECT(c, SAME_MESSAGE) ? MXC_MSG_DENIED : MXC_MSG_NETWORK);
   if (status == 560) {
     cJSON *doc = cJSON_ParseWithLength(c->response.data ? c->response.data : "", c->response.len);
     const cJSON *d = cJSON_GetObjectItem(doc, "description");
@@ -207,7 +262,7 @@ static double elapsed_ms(const mxc_client *c) {
 
 static void start_get_session_data(mxc_client *c, step s) {
   c->step = s;
-  if (xas_post(c, "get_session_data", cJSON_CreateObject()) != 0)
+  if (xas_post(c, "get_session_data", cJSON_CreateObject(), NULL) != 0)
     finish(c);
 }
 
@@ -218,6 +273,8 @@ static void relaunch(mxc_client *c) {
     finish(c);
     return;
   }
+  if (DEFECT(c, DROP_AUTH_TOKEN))
+    unlink(c->cookie_file); /* the persistent cookies, auth token included, are gone */
   start_get_session_data(c, STEP_RELAUNCH);
 }
 
@@ -228,9 +285,18 @@ static void after_attempts(mxc_client *c) {
     finish(c);
 }
 
+/* restart-anonymous-cookie: the jar goes back to what it held before the login */
+static void restore_anonymous_jar(mxc_client *c) {
+  curl_easy_setopt(c->easy, CURLOPT_COOKIELIST, "ALL");
+  for (struct curl_slist *l = c->anonymous_jar; l; l = l->next)
+    curl_easy_setopt(c->easy, CURLOPT_COOKIELIST, l->data);
+}
+
 static void on_done(CURL *easy, CURLcode result, void *arg) {
   mxc_client *c = arg;
-  int status = signin_status(easy, result);
+  if (DEFECT(c, CRASH_ON_RESET) && result == CURLE_RECV_ERROR)
+    abort();
+  int status = signin_status(c, easy, result);
   switch (c->step) {
   case STEP_STARTUP:
     c->startup_ms = elapsed_ms(c);
@@ -240,12 +306,24 @@ static void on_done(CURL *easy, CURLcode result, void *arg) {
     break;
   case STEP_LOGIN:
     c->signin_ms = elapsed_ms(c);
-    record_attempt(c, status, status == 200 ? NULL : message_for(c, status));
+    if (status == 401 && DEFECT(c, RETRY_AFTER_401) && !c->retried) {
+      c->retried = true; /* the same tap, sent again */
+      send_next_attempt(c);
+      break;
+    }
+    record_attempt(c, status,
+                   status == 200 ? NULL
+                                 : message_for(c, status, c->cs->attempts[c->attempt].password));
     c->attempt++;
-    if (status == 200) {
+    if (status == 200 && DEFECT(c, NO_RESTART)) {
+      c->attempt = c->cs->nattempts; /* signed in, but the app stays where it is */
+      after_attempts(c);
+    } else if (status == 200) {
       c->restarted = true; /* the app restarts; remaining attempts are not made */
       free(c->csrf);
       c->csrf = NULL;
+      if (DEFECT(c, RESTART_ANONYMOUS))
+        restore_anonymous_jar(c);
       start_get_session_data(c, STEP_RESTART);
     } else {
       send_next_attempt(c);
@@ -268,7 +346,7 @@ static void on_done(CURL *easy, CURLcode result, void *arg) {
 static void send_next_attempt(mxc_client *c) {
   while (c->attempt < c->cs->nattempts) {
     const mxc_attempt_input *a = &c->cs->attempts[c->attempt];
-    if (a->username[0] == '\0' || a->password[0] == '\0') {
+    if ((a->username[0] == '\0' || a->password[0] == '\0') && !DEFECT(c, SENDS_EMPTY)) {
       /* the nanoflow validates before calling SignIn: no request, 401 */
       record_attempt(c, 401, mxc_strdup(MXC_MSG_EMPTY));
       c->attempt++;
@@ -280,11 +358,16 @@ static void send_next_attempt(mxc_client *c) {
     if (c->cs->use_auth_token >= 0)
       cJSON_AddBoolToObject(params, "useAuthToken", c->cs->use_auth_token);
     c->step = STEP_LOGIN;
-    /* a fresh connection: libcurl silently resends a request whose reused connection died,
-     * and one tap must be one login request (REQ-6) */
-    curl_easy_setopt(c->easy, CURLOPT_FRESH_CONNECT, 1L);
-    int rc = xas_post(c, "login", params);
-    curl_easy_setopt(c->easy, CURLOPT_FRESH_CONNECT, 0L);
+    char *query = NULL;
+    if (DEFECT(c, PASSWORD_IN_QUERY)) {
+      char *esc = curl_easy_escape(c->easy, a->password, 0);
+      query = esc ? mxc_asprintf("?username=%s&password=%s", a->username, esc) : NULL;
+      curl_free(esc);
+    }
+    if (DEFECT(c, RESTART_ANONYMOUS) && !c->anonymous_jar)
+      curl_easy_getinfo(c->easy, CURLINFO_COOKIELIST, &c->anonymous_jar);
+    int rc = xas_post(c, "login", params, query);
+    free(query);
     if (rc != 0) {
       record_attempt(c, 0, mxc_strdup(MXC_MSG_NETWORK));
       c->attempt++;
@@ -307,8 +390,8 @@ static void finish(mxc_client *c) {
 
 /* ---- public API ---- */
 
-int mxc_client_start(uv_loop_t *loop, const mxc_case *cs, mxc_client_done_cb done, void *arg,
-                     mxc_client **out) {
+int mxc_client_start(uv_loop_t *loop, const mxc_case *cs, mxc_defect defect,
+                     mxc_client_done_cb done, void *arg, mxc_client **out) {
   int rc = 0;
   *out = NULL;
   mxc_client *c = calloc(1, sizeof *c);
@@ -318,6 +401,7 @@ int mxc_client_start(uv_loop_t *loop, const mxc_case *cs, mxc_client_done_cb don
   c->cs = cs;
   c->done = done;
   c->done_arg = arg;
+  c->defect = defect;
   mxc_buf_init(&c->response, MAX_RESPONSE);
   c->results = calloc(cs->nattempts ? cs->nattempts : 1, sizeof *c->results);
   const char *state = cs->state_dir;
@@ -376,6 +460,7 @@ void mxc_client_close(mxc_client *c) {
   if (c->cu)
     mxc_curl_uv_close(c->cu, NULL, NULL);
   curl_slist_free_all(c->headers);
+  curl_slist_free_all(c->anonymous_jar);
   mxc_buf_cleanup(&c->response);
   for (size_t i = 0; i < c->nresults; i++)
     free(c->results[i].message);

@@ -15,6 +15,7 @@ static const char usage[] =
     "page does, and prints the result JSON as the last line of standard output.\n"
     "\n"
     "  --case FILE   the case file (default: $MXC_CASE)\n"
+    "  --defect NAME switch on a deliberate bug (for `mxconform selftest`); --defects lists them\n"
     "  --help        this text\n"
     "  --version     the version\n"
     "\n"
@@ -35,6 +36,7 @@ static void on_finished(mxc_client *c, void *arg) {
 
 int main(int argc, char **argv) {
   const char *case_path = NULL;
+  mxc_defect defect = MXC_DEFECT_NONE;
   for (int i = 1; i < argc; i++) {
     if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
       fputs(usage, stdout);
@@ -44,6 +46,18 @@ int main(int argc, char **argv) {
       return 0;
     } else if (strcmp(argv[i], "--case") == 0 && i + 1 < argc) {
       case_path = argv[++i];
+    } else if (strcmp(argv[i], "--defect") == 0 && i + 1 < argc) {
+      defect = mxc_defect_find(argv[++i]);
+      if (defect == MXC_DEFECT_NONE) {
+        fprintf(stderr, "mxclient: unknown defect '%s' (see --defects)\n", argv[i]);
+        return 2;
+      }
+    } else if (strcmp(argv[i], "--defects") == 0) {
+      for (int d = 1; d < MXC_DEFECT__COUNT; d++) {
+        const mxc_defect_def *def = mxc_defect_def_of((mxc_defect)d);
+        printf("%-26s %-6s %-8s %s\n", def->name, def->level, def->rule, def->doc);
+      }
+      return 0;
     } else {
       fprintf(stderr, "mxclient: unknown argument '%s'\n%s", argv[i], usage);
       return 2;
@@ -64,7 +78,7 @@ int main(int argc, char **argv) {
   uv_loop_init(&loop);
   run_state st = {.loop = &loop};
   mxc_client *client = NULL;
-  int rc = mxc_client_start(&loop, &cs, on_finished, &st, &client);
+  int rc = mxc_client_start(&loop, &cs, defect, on_finished, &st, &client);
   if (rc == 0)
     uv_run(&loop, UV_RUN_DEFAULT);
   mxc_client_close(client);

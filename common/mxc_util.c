@@ -51,19 +51,30 @@ int mxc_buf_append(mxc_buf *b, const void *data, size_t len) {
   return 0;
 }
 
+/* Formats straight into the free space; only when that is too small does it grow the buffer
+ * and format a second time. */
 int mxc_buf_printf(mxc_buf *b, const char *fmt, ...) {
+  if (!b->alloc) { /* a fresh buffer: take the first block now rather than measure first */
+    int rc = buf_reserve(b, 0);
+    if (rc)
+      return rc;
+  }
+  size_t room = b->alloc - b->len; /* free bytes, the terminator's included */
   va_list ap;
   va_start(ap, fmt);
-  int n = vsnprintf(NULL, 0, fmt, ap);
+  int n = vsnprintf(b->data + b->len, room, fmt, ap);
   va_end(ap);
-  if (n < 0)
-    return MXC_EINVAL;
-  int rc = buf_reserve(b, (size_t)n);
-  if (rc)
-    return rc;
-  va_start(ap, fmt);
-  vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
-  va_end(ap);
+  if (n < 0 || (size_t)n >= room || (size_t)n > b->cap || b->len > b->cap - (size_t)n) {
+    b->data[b->len] = '\0'; /* undo a partial write: nothing is appended on failure */
+    if (n < 0)
+      return MXC_EINVAL;
+    int rc = buf_reserve(b, (size_t)n);
+    if (rc)
+      return rc;
+    va_start(ap, fmt);
+    vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
+    va_end(ap);
+  }
   b->len += (size_t)n;
   return 0;
 }

@@ -197,6 +197,39 @@ static int check_message_contains(const mxc_expectation *e, const mxc_verdict_in
                     mxc_asprintf("attempt %d: \"%.200s\"", e->attempt + 1, msg ? msg : ""));
 }
 
+static int check_messages_differ(const mxc_expectation *e, const mxc_verdict_input *in,
+                                 mxc_check_result *out) {
+  char *expected = mxc_asprintf("attempts %d and %d: two different, non-empty messages",
+                                e->attempt + 1, e->int_value + 1);
+  int rc = 0;
+  const cJSON *a = attempt_of(e, in, out, expected, &rc);
+  if (!a)
+    return rc;
+  const cJSON *b = report_attempt(in->report, e->int_value);
+  const char *ma = str_of(a, "validation_message"),
+             *mb = b ? str_of(b, "validation_message") : NULL;
+  bool ok = ma && mb && *ma && *mb && strcmp(ma, mb) != 0;
+  return set_result(out, ok, MXC_SIDE_CLIENT, expected,
+                    mxc_asprintf("attempt %d: \"%.120s\"; attempt %d: \"%.120s\"", e->attempt + 1,
+                                 ma ? ma : "", e->int_value + 1, mb ? mb : "(not reported)"));
+}
+
+static int check_timings_reported(const mxc_verdict_input *in, mxc_check_result *out) {
+  char *expected = mxc_strdup("a \"timings\" object of step durations in ms");
+  if (!in->report)
+    return set_result(out, false, MXC_SIDE_CLIENT, expected, mxc_strdup(NO_REPORT));
+  const cJSON *t = cJSON_GetObjectItemCaseSensitive(in->report, "timings"), *it;
+  int n = 0;
+  bool numbers = cJSON_IsObject(t);
+  cJSON_ArrayForEach(it, t) {
+    numbers &= cJSON_IsNumber(it) && it->valuedouble >= 0;
+    n++;
+  }
+  return set_result(
+      out, numbers && n > 0, MXC_SIDE_CLIENT, expected,
+      mxc_asprintf("%s with %d value(s)", cJSON_IsObject(t) ? "timings" : "no timings", n));
+}
+
 static int check_message_hides_password(const mxc_expectation *e, const mxc_verdict_input *in,
                                         mxc_check_result *out) {
   char *expected =
@@ -329,6 +362,50 @@ static int check_login_attempted(const mxc_verdict_input *in, mxc_check_result *
                     mxc_asprintf("wire: %d login request(s)", n));
 }
 
+static int check_session_from_token(const mxc_verdict_input *in, mxc_check_result *out) {
+  const cJSON *x;
+  int gsd = 0;
+  cJSON_ArrayForEach(x, exchanges(in->transcript)) {
+    if (!is_action(x, "get_session_data"))
+      continue;
+    gsd++;
+    const char *how = str_of(x, "session_created");
+    if (how && strcmp(how, "authtoken") == 0)
+      return set_result(out, true, MXC_SIDE_WIRE,
+                        mxc_strdup("wire: a session restored from the authtoken cookie"),
+                        mxc_asprintf("wire: get_session_data #%d restored the user's session",
+                                     int_of(x, "seq", -1)));
+  }
+  return set_result(out, false, MXC_SIDE_WIRE,
+                    mxc_strdup("wire: a session restored from the authtoken cookie"),
+                    mxc_asprintf("wire: none of %d get_session_data call(s) carried a valid "
+                                 "authtoken without a live session",
+                                 gsd));
+}
+
+static int check_csrf_after_restart(const mxc_verdict_input *in, mxc_check_result *out) {
+  bool after = false;
+  const cJSON *x;
+  char *expected = mxc_strdup("wire: after the 200 login, no stale csrftoken");
+  cJSON_ArrayForEach(x, exchanges(in->transcript)) {
+    if (after) {
+      const char *csrf = str_of(x, "csrf");
+      if (csrf && strcmp(csrf, "mismatch") == 0)
+        return set_result(out, false, MXC_SIDE_WIRE, expected,
+                          mxc_asprintf("wire: request #%d (%s) carried another session's "
+                                       "csrftoken",
+                                       int_of(x, "seq", -1), str_of(x, "action")));
+    }
+    if (is_action(x, "login") && int_of(x, "status", 0) == 200)
+      after = true;
+  }
+  if (!after)
+    return set_result(out, false, MXC_SIDE_WIRE, expected,
+                      mxc_strdup("wire: no login was answered 200"));
+  return set_result(out, true, MXC_SIDE_WIRE, expected,
+                    mxc_strdup("wire: every later request had its session's token or none"));
+}
+
 static int check_credentials_in_body(const mxc_verdict_input *in, mxc_check_result *out) {
   const cJSON *x;
   cJSON_ArrayForEach(x, exchanges(in->transcript)) {
@@ -380,6 +457,10 @@ int mxc_verdict_check(const mxc_expectation *e, const mxc_verdict_input *in,
   case MXC_CHECK_STARTUP: return check_startup(in, out);
   case MXC_CHECK_STATUS: return check_status(e, in, out);
   case MXC_CHECK_MESSAGE: return check_message(e, in, out);
+  case MXC_CHECK_MESSAGES_DIFFER: return check_messages_differ(e, in, out);
+  case MXC_CHECK_TIMINGS_REPORTED: return check_timings_reported(in, out);
+  case MXC_CHECK_SESSION_FROM_TOKEN: return check_session_from_token(in, out);
+  case MXC_CHECK_CSRF_AFTER_RESTART: return check_csrf_after_restart(in, out);
   case MXC_CHECK_MESSAGE_CONTAINS: return check_message_contains(e, in, out);
   case MXC_CHECK_MESSAGE_HIDES_PASSWORD: return check_message_hides_password(e, in, out);
   case MXC_CHECK_RESTARTED: return check_restarted(e, in, out);

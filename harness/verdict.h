@@ -23,6 +23,10 @@ typedef enum { MXC_VALUE_NONE, MXC_VALUE_INT, MXC_VALUE_BOOL, MXC_VALUE_STRING }
      "whether the attempt's validation message is empty")                                          \
   XX(MESSAGE_CONTAINS, "message_contains", MXC_SIDE_CLIENT, true, "text", MXC_VALUE_STRING,        \
      "the attempt's validation message contains the text")                                         \
+  XX(MESSAGES_DIFFER, "messages_differ", MXC_SIDE_CLIENT, true, "other", MXC_VALUE_INT,            \
+     "the attempt's message differs from attempt `other`'s (both non-empty)")                      \
+  XX(TIMINGS_REPORTED, "timings_reported", MXC_SIDE_CLIENT, false, NULL, MXC_VALUE_NONE,           \
+     "the report carries step timings (\"timings\": {name: ms})")                                  \
   XX(MESSAGE_HIDES_PASSWORD, "message_hides_password", MXC_SIDE_CLIENT, true, NULL,                \
      MXC_VALUE_NONE, "the attempt's validation message does not contain its password")             \
   XX(RESTARTED, "restarted", MXC_SIDE_BOTH, false, "equals", MXC_VALUE_BOOL,                       \
@@ -37,6 +41,11 @@ typedef enum { MXC_VALUE_NONE, MXC_VALUE_INT, MXC_VALUE_BOOL, MXC_VALUE_STRING }
      "how many login requests reached the mock")                                                   \
   XX(LOGIN_ATTEMPTED, "login_attempted", MXC_SIDE_WIRE, false, NULL, MXC_VALUE_NONE,               \
      "at least one login request reached the mock (the client really tried)")                      \
+  XX(SESSION_FROM_TOKEN, "session_from_token", MXC_SIDE_WIRE, false, NULL, MXC_VALUE_NONE,         \
+     "a get_session_data without a live session got the user's session from the authtoken "        \
+     "cookie")                                                                                     \
+  XX(CSRF_AFTER_RESTART, "csrf_after_restart", MXC_SIDE_WIRE, false, NULL, MXC_VALUE_NONE,         \
+     "after the 200 login no request carries a csrftoken other than its session's")                \
   XX(CREDENTIALS_IN_BODY, "credentials_in_body", MXC_SIDE_WIRE, false, NULL, MXC_VALUE_NONE,       \
      "no password appeared in a request target or header")                                         \
   XX(SESSION_COOKIE_ON_LOGIN, "session_cookie_on_login", MXC_SIDE_WIRE, false, NULL,               \

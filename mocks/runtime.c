@@ -13,17 +13,39 @@
 
 #define ID_LEN 36
 
-typedef struct session {
+/* The key of a session or an auth token: its id as text and the id's hash. It is the first
+ * member of both, so an id_table (below) can hold either. */
+typedef struct id_key {
   char id[ID_LEN + 1];
+  uint64_t hash;
+} id_key;
+
+/* An open-addressing hash table (linear probing, backward-shift deletion, so no tombstones)
+ * of borrowed pointers to id_keys, which must stay put while they are in the table. The
+ * table never holds more than half as many entries as slots. */
+typedef struct id_slot {
+  uint64_t hash;
+  id_key *key; /* NULL: empty */
+} id_slot;
+
+typedef struct id_table {
+  id_slot *slots;
+  size_t nslots; /* 0 or a power of two */
+  size_t count;
+} id_table;
+
+typedef struct session {
+  id_key key; /* the XASSESSIONID; must stay first */
   char xasid[ID_LEN + 1];
   char csrf[ID_LEN + 1];
   char guid[32];
   int account; /* index into accounts, -1 for anonymous */
   uint64_t last_used_ms;
+  struct session *older, *newer; /* the runtime's list of sessions, least recently used first */
 } session;
 
 typedef struct auth_token {
-  char value[ID_LEN + 1];
+  id_key key; /* the cookie value; must stay first */
   int account;
 } auth_token;
 
@@ -35,10 +57,10 @@ typedef struct account_state {
 struct mxc_runtime {
   mxc_runtime_config cfg;
   account_state *accounts;
-  session *sessions;
-  size_t nsessions, asessions;
-  auth_token *tokens;
-  size_t ntokens, atokens;
+  id_table sessions;        /* session *, owned */
+  session *oldest, *newest; /* the same sessions by last use, for the expiry sweep */
+  id_table tokens;          /* auth_token *, owned */
+  uint64_t id_state;        /* splitmix64 state for new ids, seeded once from uv_random */
   uint64_t anon_guid_seq;
 };
 
@@ -54,11 +76,33 @@ int mxc_http_response_add_header(mxc_http_response *res, const char *fmt, ...) {
   va_end(ap);
   if (n < 0 || (size_t)n >= sizeof tmp)
     return MXC_ELIMIT;
-  char *line = mxc_strdup(tmp);
+  char *line = mxc_strndup(tmp, (size_t)n);
   if (!line)
     return MXC_ENOMEM;
   res->headers[res->nheaders++] = line;
   return 0;
+}
+
+/* Adds the header line head + id + tail without printf (the hot path sets such cookies on
+ * every sign-in). Same results as mxc_http_response_add_header. */
+static int add_header_with_id(mxc_http_response *res, const char *head, const char *id,
+                              const char *tail) {
+  if (res->nheaders >= MXC_HTTP_MAX_RESPONSE_HEADERS)
+    return MXC_ELIMIT;
+  size_t h = strlen(head), i = strlen(id), t = strlen(tail);
+  char *line = malloc(h + i + t + 1);
+  if (!line)
+    return MXC_ENOMEM;
+  memcpy(line, head, h);
+  memcpy(line + h, id, i);
+  memcpy(line + h + i, tail, t + 1);
+  res->headers[res->nheaders++] = line;
+  return 0;
+}
+
+/* Adds a constant header line. */
+static int add_header_line(mxc_http_response *res, const char *line) {
+  return add_header_with_id(res, line, "", "");
 }
 
 int mxc_http_response_set_json(mxc_http_response *res, int status, const cJSON *body) {
@@ -89,6 +133,65 @@ const char *mxc_http_header_get(const mxc_http_header *h, size_t n, const char *
   return NULL;
 }
 
+/* ---- ids ---- */
+
+/* splitmix64 (Steele, Lea, Flood 2014): a bijection of a counter, so no value repeats
+ * before 2^64 calls. Fast and unique; not unpredictable, which this mock does not need. */
+static uint64_t id_random(mxc_runtime *rt) {
+  uint64_t z = (rt->id_state += 0x9e3779b97f4a7c15ull);
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+  return z ^ (z >> 31);
+}
+
+static void id_seed(mxc_runtime *rt) {
+  uint64_t seed;
+  if (uv_random(NULL, NULL, &seed, sizeof seed, 0, NULL) != 0)
+    /* uv_random only fails without an entropy source; fall back to the clock. */
+    seed = mxc_now_us() ^ ((uint64_t)(uintptr_t)rt << 16);
+  rt->id_state = seed;
+}
+
+/* Writes v as 16 lowercase hex digits, most significant first. */
+static void hex64(char out[16], uint64_t v) {
+  static const char digits[] = "0123456789abcdef";
+  for (int i = 15; i >= 0; i--, v >>= 4)
+    out[i] = digits[v & 0xf];
+}
+
+/* Writes 122 random bits as a lowercase RFC 9562 version-4 UUID (8-4-4-4-12 hex digits). */
+static void random_uuid(mxc_runtime *rt, char out[ID_LEN + 1]) {
+  uint64_t hi = id_random(rt), lo = id_random(rt);
+  hi = (hi & ~0xf000ull) | 0x4000ull;             /* version: 13th hex digit is 4 */
+  lo = (lo & ~(0xc0ull << 56)) | (0x80ull << 56); /* variant: top bits of byte 8 are 10 */
+  char h[32];
+  hex64(h, hi);
+  hex64(h + 16, lo);
+  memcpy(out, h, 8);
+  out[8] = '-';
+  memcpy(out + 9, h + 8, 4);
+  out[13] = '-';
+  memcpy(out + 14, h + 12, 4);
+  out[18] = '-';
+  memcpy(out + 19, h + 16, 4);
+  out[23] = '-';
+  memcpy(out + 24, h + 20, 12);
+  out[ID_LEN] = '\0';
+}
+
+/* Writes v in decimal, NUL-terminated; out holds at least 21 bytes. */
+static void u64_to_decimal(char *out, uint64_t v) {
+  char tmp[20];
+  size_t n = 0;
+  do {
+    tmp[n++] = (char)('0' + v % 10);
+    v /= 10;
+  } while (v);
+  for (size_t i = 0; i < n; i++)
+    out[i] = tmp[n - 1 - i];
+  out[n] = '\0';
+}
+
 /* ---- runtime lifetime ---- */
 
 mxc_runtime *mxc_runtime_new(const mxc_runtime_config *cfg) {
@@ -105,102 +208,207 @@ mxc_runtime *mxc_runtime_new(const mxc_runtime_config *cfg) {
     free(rt);
     return NULL;
   }
+  id_seed(rt);
   return rt;
+}
+
+/* Frees every entry of t and the table itself (entries are owned, allocated with malloc). */
+static void id_table_free_all(id_table *t) {
+  for (size_t i = 0; i < t->nslots; i++)
+    free(t->slots[i].key);
+  free(t->slots);
+  memset(t, 0, sizeof *t);
 }
 
 void mxc_runtime_free(mxc_runtime *rt) {
   if (!rt)
     return;
   free(rt->accounts);
-  free(rt->sessions);
-  free(rt->tokens);
+  id_table_free_all(&rt->sessions);
+  id_table_free_all(&rt->tokens);
   free(rt);
 }
 
-static void random_uuid(char out[ID_LEN + 1]) {
-  unsigned char b[16];
-  if (uv_random(NULL, NULL, b, sizeof b, 0, NULL) != 0) {
-    /* uv_random only fails without an entropy source; fall back to the clock. */
-    uint64_t t = mxc_now_us();
-    for (size_t i = 0; i < sizeof b; i++)
-      b[i] = (unsigned char)(t >> ((i % 8) * 8)) ^ (unsigned char)(i * 37);
+/* ---- the id table ---- */
+
+/* FNV-1a over the id text. Stored ids are random, so this only has to spread them. */
+static uint64_t id_hash(const char *id) {
+  uint64_t h = 0xcbf29ce484222325ull;
+  for (const unsigned char *p = (const unsigned char *)id; *p; p++)
+    h = (h ^ *p) * 0x100000001b3ull;
+  return h;
+}
+
+/* The slot holding `id`, or the empty slot where the probe for it stops. nslots > 0. */
+static size_t id_table_probe(const id_table *t, const char *id, uint64_t h) {
+  size_t mask = t->nslots - 1;
+  size_t i = (size_t)h & mask;
+  while (t->slots[i].key && (t->slots[i].hash != h || strcmp(t->slots[i].key->id, id) != 0))
+    i = (i + 1) & mask;
+  return i;
+}
+
+/* The entry with this id, or NULL. */
+static id_key *id_table_find(const id_table *t, const char *id) {
+  if (!t->count)
+    return NULL;
+  return t->slots[id_table_probe(t, id, id_hash(id))].key;
+}
+
+/* Moves every entry into a table of n slots (a power of two). 0 or MXC_ENOMEM. */
+static int id_table_resize(id_table *t, size_t n) {
+  id_slot *slots = calloc(n, sizeof *slots);
+  if (!slots)
+    return MXC_ENOMEM;
+  for (size_t i = 0; i < t->nslots; i++) {
+    if (!t->slots[i].key)
+      continue;
+    size_t j = (size_t)t->slots[i].hash & (n - 1);
+    while (slots[j].key)
+      j = (j + 1) & (n - 1);
+    slots[j] = t->slots[i];
   }
-  b[6] = (unsigned char)((b[6] & 0x0f) | 0x40);
-  b[8] = (unsigned char)((b[8] & 0x3f) | 0x80);
-  snprintf(out, ID_LEN + 1, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
-           b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13],
-           b[14], b[15]);
+  free(t->slots);
+  t->slots = slots;
+  t->nslots = n;
+  return 0;
+}
+
+/* Gives k a fresh random id that is not yet in t and adds it. 0 or MXC_ENOMEM (t unchanged). */
+static int id_table_add_new(mxc_runtime *rt, id_table *t, id_key *k) {
+  if ((t->count + 1) * 2 > t->nslots) {
+    int rc = id_table_resize(t, t->nslots ? t->nslots * 2 : 16);
+    if (rc)
+      return rc;
+  }
+  size_t i;
+  do { /* a repeat is next to impossible, but cheap to rule out: the probe finds the slot */
+    random_uuid(rt, k->id);
+    k->hash = id_hash(k->id);
+    i = id_table_probe(t, k->id, k->hash);
+  } while (t->slots[i].key);
+  t->slots[i].hash = k->hash;
+  t->slots[i].key = k;
+  t->count++;
+  return 0;
+}
+
+/* Empties slot i and shifts later entries of its probe run back into the hole, so that every
+ * entry stays reachable from its home slot without tombstones (Knuth 6.4, Algorithm R). */
+static void id_table_remove_at(id_table *t, size_t i) {
+  size_t mask = t->nslots - 1;
+  for (size_t j = (i + 1) & mask; t->slots[j].key; j = (j + 1) & mask) {
+    size_t home = (size_t)t->slots[j].hash & mask;
+    /* The entry at j may fill the hole when the hole lies between its home and j. */
+    if (((j - home) & mask) >= ((j - i) & mask)) {
+      t->slots[i] = t->slots[j];
+      i = j;
+    }
+  }
+  t->slots[i].key = NULL;
+  t->count--;
+}
+
+/* Removes k (which is in t); the caller frees it. */
+static void id_table_remove(id_table *t, const id_key *k) {
+  id_table_remove_at(t, id_table_probe(t, k->id, k->hash));
 }
 
 /* ---- sessions and tokens ---- */
 
-static session *session_find(mxc_runtime *rt, const char *id) {
-  if (!id)
-    return NULL;
-  uint64_t now = mxc_now_ms();
-  for (size_t i = 0; i < rt->nsessions; i++) {
-    session *s = &rt->sessions[i];
-    if (strcmp(s->id, id) != 0)
-      continue;
-    if (now - s->last_used_ms > rt->cfg.session_idle_ms)
-      return NULL;
-    return s;
-  }
-  return NULL;
+static bool session_expired(const mxc_runtime *rt, const session *s, uint64_t now) {
+  return now - s->last_used_ms > rt->cfg.session_idle_ms;
+}
+
+static void session_unlink(mxc_runtime *rt, session *s) {
+  *(s->older ? &s->older->newer : &rt->oldest) = s->newer;
+  *(s->newer ? &s->newer->older : &rt->newest) = s->older;
+}
+
+static void session_link_newest(mxc_runtime *rt, session *s) {
+  s->older = rt->newest;
+  s->newer = NULL;
+  *(rt->newest ? &rt->newest->newer : &rt->oldest) = s;
+  rt->newest = s;
 }
 
 static void session_destroy(mxc_runtime *rt, session *s) {
-  size_t i = (size_t)(s - rt->sessions);
-  rt->sessions[i] = rt->sessions[--rt->nsessions];
+  id_table_remove(&rt->sessions, &s->key);
+  session_unlink(rt, s);
+  free(s);
 }
 
-static session *session_create(mxc_runtime *rt, int account) {
-  if (rt->nsessions == rt->asessions) {
-    size_t n = rt->asessions ? rt->asessions * 2 : 8;
-    session *p = realloc(rt->sessions, n * sizeof *p);
-    if (!p)
-      return NULL;
-    rt->sessions = p;
-    rt->asessions = n;
+/* The live session with this id, marked as used now; NULL when there is none. An expired
+ * one found here is reclaimed. */
+static session *session_use(mxc_runtime *rt, const char *id) {
+  session *s = (session *)id_table_find(&rt->sessions, id);
+  if (!s)
+    return NULL;
+  uint64_t now = mxc_now_ms();
+  if (session_expired(rt, s, now)) {
+    session_destroy(rt, s);
+    return NULL;
   }
-  session *s = &rt->sessions[rt->nsessions++];
-  memset(s, 0, sizeof *s);
-  random_uuid(s->id);
-  random_uuid(s->xasid);
-  random_uuid(s->csrf);
-  s->account = account;
-  if (account >= 0)
-    snprintf(s->guid, sizeof s->guid, "%llu", 281474976710657ull + (unsigned long long)account);
-  else
-    snprintf(s->guid, sizeof s->guid, "%llu", 562949953421313ull + rt->anon_guid_seq++);
-  s->last_used_ms = mxc_now_ms();
+  s->last_used_ms = now;
+  session_unlink(rt, s);
+  session_link_newest(rt, s);
   return s;
 }
 
-void mxc_runtime_expire_sessions(mxc_runtime *rt) { rt->nsessions = 0; }
+/* Reclaims up to a few of the least recently used sessions that have expired. Called on every
+ * creation, it frees sessions faster than they are made, without a long pause when many
+ * expire at once. */
+#define SWEEP_MAX 4
+static void sessions_sweep(mxc_runtime *rt, uint64_t now) {
+  for (int n = 0; n < SWEEP_MAX && rt->oldest && session_expired(rt, rt->oldest, now); n++)
+    session_destroy(rt, rt->oldest);
+}
+
+/* A new session with fresh ids, or NULL when memory runs out. */
+static session *session_create(mxc_runtime *rt, int account) {
+  uint64_t now = mxc_now_ms();
+  sessions_sweep(rt, now);
+  session *s = malloc(sizeof *s);
+  if (!s)
+    return NULL;
+  if (id_table_add_new(rt, &rt->sessions, &s->key) != 0) {
+    free(s);
+    return NULL;
+  }
+  random_uuid(rt, s->xasid);
+  random_uuid(rt, s->csrf);
+  s->account = account;
+  u64_to_decimal(s->guid, account >= 0 ? 281474976710657ull + (uint64_t)account
+                                       : 562949953421313ull + rt->anon_guid_seq++);
+  s->last_used_ms = now;
+  session_link_newest(rt, s);
+  return s;
+}
+
+void mxc_runtime_expire_sessions(mxc_runtime *rt) {
+  id_table_free_all(&rt->sessions);
+  rt->oldest = rt->newest = NULL;
+}
 
 static auth_token *token_find(mxc_runtime *rt, const char *value) {
-  if (!value)
-    return NULL;
-  for (size_t i = 0; i < rt->ntokens; i++)
-    if (strcmp(rt->tokens[i].value, value) == 0)
-      return &rt->tokens[i];
-  return NULL;
+  return value ? (auth_token *)id_table_find(&rt->tokens, value) : NULL;
 }
 
 static auth_token *token_create(mxc_runtime *rt, int account) {
-  if (rt->ntokens == rt->atokens) {
-    size_t n = rt->atokens ? rt->atokens * 2 : 4;
-    auth_token *p = realloc(rt->tokens, n * sizeof *p);
-    if (!p)
-      return NULL;
-    rt->tokens = p;
-    rt->atokens = n;
+  auth_token *t = malloc(sizeof *t);
+  if (!t)
+    return NULL;
+  if (id_table_add_new(rt, &rt->tokens, &t->key) != 0) {
+    free(t);
+    return NULL;
   }
-  auth_token *t = &rt->tokens[rt->ntokens++];
-  random_uuid(t->value);
   t->account = account;
   return t;
+}
+
+static void token_destroy(mxc_runtime *rt, auth_token *t) {
+  id_table_remove(&rt->tokens, &t->key);
+  free(t);
 }
 
 static int account_find(const mxc_runtime *rt, const char *username) {
@@ -256,11 +464,29 @@ static bool cookie_get(const char *header, const char *name, char *out, size_t o
 }
 
 static int set_session_cookies(mxc_http_response *res, const session *s) {
-  int rc = mxc_http_response_add_header(
-      res, "Set-Cookie: XASSESSIONID=%s; Path=/; HttpOnly; SameSite=Strict", s->id);
+  int rc = add_header_with_id(res, "Set-Cookie: XASSESSIONID=", s->key.id,
+                              "; Path=/; HttpOnly; SameSite=Strict");
   if (!rc)
-    rc = mxc_http_response_add_header(res, "Set-Cookie: XASID=0.%s; Path=/", s->xasid);
+    rc = add_header_with_id(res, "Set-Cookie: XASID=0.", s->xasid, "; Path=/");
   return rc;
+}
+
+/* ---- transcript fields ---- */
+
+/* The record's keys are string literals, so they are added without a copy (cJSON's "CS" keys).
+ * A field that cannot be allocated is left out, as cJSON_Add*ToObject would. */
+static void rec_add(cJSON *o, const char *key, cJSON *item) {
+  if (item && !cJSON_AddItemToObjectCS(o, key, item))
+    cJSON_Delete(item);
+}
+
+static void rec_add_string(cJSON *o, const char *key, const char *value) {
+  rec_add(o, key, cJSON_CreateString(value));
+}
+
+/* For values that are string literals: referenced, not copied. */
+static void rec_add_literal(cJSON *o, const char *key, const char *literal) {
+  rec_add(o, key, cJSON_CreateStringReference(literal));
 }
 
 /* ---- actions ---- */
@@ -275,13 +501,18 @@ typedef struct xas_ctx {
   session *sess; /* live session of the request's cookie, or NULL */
 } xas_ctx;
 
+/* Answers `status` with the body {} (what mxc_http_response_set_json prints for an empty
+ * object, without building one). */
 static int answer_empty(xas_ctx *x, int status) {
-  cJSON *o = cJSON_CreateObject();
-  if (!o)
+  static const char empty[] = "{}";
+  char *text = mxc_strndup(empty, sizeof empty - 1);
+  if (!text)
     return MXC_ENOMEM;
-  int rc = mxc_http_response_set_json(x->res, status, o);
-  cJSON_Delete(o);
-  return rc;
+  free(x->res->body);
+  x->res->body = text;
+  x->res->body_len = sizeof empty - 1;
+  x->res->status = status;
+  return 0;
 }
 
 static int answer_error(mxc_http_response *res, int status, const char *msg) {
@@ -346,8 +577,8 @@ static int do_get_session_data(xas_ctx *x) {
     if (!s)
       return MXC_ENOMEM;
     rc = set_session_cookies(x->res, s);
-    cJSON_AddStringToObject(x->rec, "session_created", source);
-    cJSON_AddStringToObject(x->rec, "session_out", s->id);
+    rec_add_literal(x->rec, "session_created", source);
+    rec_add_string(x->rec, "session_out", s->key.id);
   }
   if (s->account >= 0 && cookie_get(x->cookie_header, "useAuthToken", value, sizeof value) &&
       strcmp(value, "true") == 0) {
@@ -355,23 +586,21 @@ static int do_get_session_data(xas_ctx *x) {
     if (!t)
       return MXC_ENOMEM;
     if (!rc)
-      rc = mxc_http_response_add_header(
-          x->res, "Set-Cookie: authtoken=%s; Path=/; HttpOnly; Max-Age=31536000", t->value);
+      rc = add_header_with_id(x->res, "Set-Cookie: authtoken=", t->key.id,
+                              "; Path=/; HttpOnly; Max-Age=31536000");
     if (!rc)
-      rc = mxc_http_response_add_header(x->res, "Set-Cookie: useAuthToken=; Path=/; Max-Age=0");
-    cJSON_AddBoolToObject(x->rec, "authtoken_issued", 1);
+      rc = add_header_line(x->res, "Set-Cookie: useAuthToken=; Path=/; Max-Age=0");
+    rec_add(x->rec, "authtoken_issued", cJSON_CreateTrue());
   }
   if (rc)
     return rc;
-  cJSON_AddStringToObject(x->rec, "session_user",
-                          s->account >= 0 ? rt->cfg.accounts[s->account].username : "");
+  rec_add_string(x->rec, "session_user",
+                 s->account >= 0 ? rt->cfg.accounts[s->account].username : "");
   cJSON *body = session_data_json(rt, s);
   if (!body)
     return MXC_ENOMEM;
-  cJSON *roles = cJSON_Duplicate(cJSON_GetObjectItem(body, "roles"), 1);
-  if (roles)
-    cJSON_AddItemToObject(x->rec, "roles", roles);
-  cJSON_AddStringToObject(x->rec, "csrftoken_out", s->csrf);
+  rec_add(x->rec, "roles", cJSON_Duplicate(cJSON_GetObjectItem(body, "roles"), 1));
+  rec_add_string(x->rec, "csrftoken_out", s->csrf);
   rc = mxc_http_response_set_json(x->res, 200, body);
   cJSON_Delete(body);
   return rc;
@@ -392,7 +621,7 @@ static int do_login(xas_ctx *x) {
   const cJSON *u = cJSON_GetObjectItem(x->params, "username");
   const cJSON *p = cJSON_GetObjectItem(x->params, "password");
   if (!cJSON_IsString(u) || !cJSON_IsString(p)) {
-    cJSON_AddStringToObject(x->rec, "outcome", "bad_params");
+    rec_add_literal(x->rec, "outcome", "bad_params");
     return answer_error(x->res, 400, "login needs string params.username and params.password");
   }
   const char *outcome;
@@ -418,13 +647,13 @@ static int do_login(xas_ctx *x) {
     outcome = "ok";
     status = 200;
   }
-  cJSON_AddStringToObject(x->rec, "outcome", outcome);
+  rec_add_literal(x->rec, "outcome", outcome);
   if (status != 200)
     return answer_empty(x, 401);
 
   rt->accounts[idx].failures = 0;
   if (x->sess) { /* no session fixation: the anonymous session dies */
-    cJSON_AddStringToObject(x->rec, "session_destroyed", x->sess->id);
+    rec_add_string(x->rec, "session_destroyed", x->sess->key.id);
     session_destroy(rt, x->sess);
     x->sess = NULL;
   }
@@ -433,9 +662,9 @@ static int do_login(xas_ctx *x) {
     return MXC_ENOMEM;
   int rc = set_session_cookies(x->res, s);
   if (!rc && wants_auth_token(x->params))
-    rc = mxc_http_response_add_header(x->res, "Set-Cookie: useAuthToken=true; Path=/; HttpOnly");
-  cJSON_AddStringToObject(x->rec, "session_out", s->id);
-  cJSON_AddStringToObject(x->rec, "session_user", rt->cfg.accounts[idx].username);
+    rc = add_header_line(x->res, "Set-Cookie: useAuthToken=true; Path=/; HttpOnly");
+  rec_add_string(x->rec, "session_out", s->key.id);
+  rec_add_string(x->rec, "session_user", rt->cfg.accounts[idx].username);
   return rc ? rc : answer_empty(x, 200);
 }
 
@@ -447,13 +676,13 @@ static int do_logout(xas_ctx *x) {
   if (cookie_get(x->cookie_header, "authtoken", value, sizeof value)) {
     auth_token *t = token_find(x->rt, value);
     if (t)
-      *t = x->rt->tokens[--x->rt->ntokens];
+      token_destroy(x->rt, t);
   }
-  int rc = mxc_http_response_add_header(x->res, "Set-Cookie: XASSESSIONID=; Path=/; Max-Age=0");
+  int rc = add_header_line(x->res, "Set-Cookie: XASSESSIONID=; Path=/; Max-Age=0");
   if (!rc)
-    rc = mxc_http_response_add_header(x->res, "Set-Cookie: XASID=; Path=/; Max-Age=0");
+    rc = add_header_line(x->res, "Set-Cookie: XASID=; Path=/; Max-Age=0");
   if (!rc)
-    rc = mxc_http_response_add_header(x->res, "Set-Cookie: authtoken=; Path=/; Max-Age=0");
+    rc = add_header_line(x->res, "Set-Cookie: authtoken=; Path=/; Max-Age=0");
   return rc ? rc : answer_empty(x, 200);
 }
 
@@ -475,33 +704,43 @@ static const struct action_entry {
     {"info", do_info, false},
 };
 
-static void record_params(cJSON *rec, const cJSON *params) {
-  if (!cJSON_IsObject(params))
+/* Moves an object `params` from the request body into the record (no copy: the body is
+ * deleted after the request anyway). The action reads it there, so its password is redacted
+ * only afterwards, by redact_params. Returns the params now in rec, or NULL. */
+static cJSON *record_params(cJSON *rec, cJSON *body, cJSON *params) {
+  if (!rec || !cJSON_IsObject(params))
+    return NULL;
+  cJSON_DetachItemViaPointer(body, params);
+  cJSON_AddItemToObjectCS(rec, "params", params); /* cannot fail: constant key, no copy */
+  return params;
+}
+
+/* Replaces a recorded non-empty params.password with "[redacted]". */
+static void redact_params(cJSON *params) {
+  cJSON *pw = cJSON_GetObjectItem(params, "password");
+  if (!cJSON_IsString(pw) || !pw->valuestring[0])
     return;
-  cJSON *copy = cJSON_Duplicate(params, 1);
-  if (!copy)
-    return;
-  cJSON *pw = cJSON_GetObjectItem(copy, "password");
-  if (cJSON_IsString(pw) && pw->valuestring[0])
-    cJSON_ReplaceItemInObject(copy, "password", cJSON_CreateString("[redacted]"));
-  cJSON_AddItemToObject(rec, "params", copy);
+  if (!cJSON_SetValuestring(pw, "[redacted]")) /* out of memory: mask it in place */
+    memset(pw->valuestring, '*', strlen(pw->valuestring));
 }
 
 static void record_session_in(xas_ctx *x) {
   char id[128];
   bool has = cookie_get(x->cookie_header, "XASSESSIONID", id, sizeof id);
-  cJSON *o = cJSON_AddObjectToObject(x->rec, "session_in");
-  if (!o)
+  cJSON *o = cJSON_CreateObject();
+  if (!o || !cJSON_AddItemToObjectCS(x->rec, "session_in", o)) {
+    cJSON_Delete(o);
     return;
+  }
   if (has)
-    cJSON_AddStringToObject(o, "id", id);
+    rec_add_string(o, "id", id);
   else
-    cJSON_AddNullToObject(o, "id");
+    rec_add(o, "id", cJSON_CreateNull());
   const char *state = !has                   ? "none"
                       : !x->sess             ? "unknown"
                       : x->sess->account < 0 ? "anonymous"
                                              : "user";
-  cJSON_AddStringToObject(o, "state", state);
+  rec_add_literal(o, "state", state);
 }
 
 /* Records whether the request carries the session's csrftoken; true when it may proceed. */
@@ -514,7 +753,7 @@ static bool check_csrf(xas_ctx *x, const struct action_entry *a) {
     state = "absent";
   else
     state = strcmp(tok, x->sess->csrf) == 0 ? "match" : "mismatch";
-  cJSON_AddStringToObject(x->rec, "csrf", state);
+  rec_add_literal(x->rec, "csrf", state);
   if (!a->csrf_checked || !x->rt->cfg.csrf_enforce || !x->sess)
     return true;
   return strcmp(state, "match") == 0;
@@ -524,6 +763,7 @@ int mxc_runtime_handle(mxc_runtime *rt, const mxc_http_request *req, mxc_http_re
                        cJSON *rec) {
   int rc = 0;
   cJSON *body = NULL;
+  cJSON *recorded_params = NULL; /* moved from body into rec; redacted before returning */
   char path[256];
   const char *q = strchr(req->target, '?');
   size_t plen = q ? (size_t)(q - req->target) : strlen(req->target);
@@ -539,28 +779,26 @@ int mxc_runtime_handle(mxc_runtime *rt, const mxc_http_request *req, mxc_http_re
   if (strcmp(req->method, "POST") != 0) {
     rc = answer_error(res, 405, "only POST is allowed on /xas/");
     if (!rc)
-      rc = mxc_http_response_add_header(res, "Allow: POST");
+      rc = add_header_line(res, "Allow: POST");
     goto out;
   }
   body = cJSON_ParseWithLength(req->body ? req->body : "", req->body_len);
   const cJSON *action = cJSON_GetObjectItem(body, "action");
   if (!cJSON_IsObject(body) || !cJSON_IsString(action)) {
-    cJSON_AddStringToObject(rec, "action", "");
+    rec_add_literal(rec, "action", "");
     rc = answer_error(res, 400,
                       body ? "request body needs a string \"action\"" : "request body is not JSON");
     goto out;
   }
-  cJSON_AddStringToObject(rec, "action", action->valuestring);
+  rec_add_string(rec, "action", action->valuestring);
   xas_ctx x = {.rt = rt, .req = req, .res = res, .rec = rec};
   x.params = cJSON_GetObjectItem(body, "params");
-  record_params(rec, x.params);
+  recorded_params = record_params(rec, body, (cJSON *)x.params);
   x.cookie_header = mxc_http_header_get(req->headers, req->nheaders, "Cookie");
   char id[128];
   if (cookie_get(x.cookie_header, "XASSESSIONID", id, sizeof id))
-    x.sess = session_find(rt, id);
+    x.sess = session_use(rt, id);
   record_session_in(&x);
-  if (x.sess)
-    x.sess->last_used_ms = mxc_now_ms();
 
   const struct action_entry *a = NULL;
   for (size_t i = 0; i < sizeof actions / sizeof actions[0]; i++)
@@ -578,11 +816,12 @@ int mxc_runtime_handle(mxc_runtime *rt, const mxc_http_request *req, mxc_http_re
   }
   rc = a->fn(&x);
 out:
+  redact_params(recorded_params);
   cJSON_Delete(body);
   if (rc == 0) {
-    rc = mxc_http_response_add_header(res, "Content-Type: application/json;charset=utf-8");
+    rc = add_header_line(res, "Content-Type: application/json;charset=utf-8");
     if (!rc)
-      rc = mxc_http_response_add_header(res, "Cache-Control: no-store");
+      rc = add_header_line(res, "Cache-Control: no-store");
   }
   if (rc) {
     mxc_http_response_cleanup(res);

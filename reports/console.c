@@ -13,8 +13,8 @@ void mxc_console_scenario(FILE *out, const mxc_scenario_result *r, mxc_level lev
     const mxc_check_result *c = &r->checks[i];
     if (c->passed)
       continue;
-    const char *tag = mxc_level_counts(c->rule->level, level) ? "" : " (not failing at this level)";
-    fprintf(out, "      %s %s [%s] %s%s\n", c->rule->id, mxc_level_name(c->rule->level),
+    const char *tag = mxc_level_counts(c->level, level) ? "" : " (not failing at this level)";
+    fprintf(out, "      %s %s [%s] %s%s\n", c->rule->id, mxc_level_name(c->level),
             mxc_side_name(c->side), mxc_check_def_of(c->kind)->name, tag);
     fprintf(out, "        expected: %s\n", c->expected);
     fprintf(out, "        seen:     %s\n", c->seen);

@@ -50,12 +50,12 @@ static int write_case(mxc_buf *b, const mxc_scenario_result *r, mxc_level level)
   const char *first = NULL;
   for (size_t i = 0; !rc && i < r->nchecks; i++) {
     const mxc_check_result *c = &r->checks[i];
-    if (c->passed || !mxc_level_counts(c->rule->level, level))
+    if (c->passed || !mxc_level_counts(c->level, level))
       continue;
     if (!first)
       first = c->rule->id;
     rc = mxc_buf_printf(&details, "%s %s [%s] %s\n  expected: %s\n  seen:     %s\n", c->rule->id,
-                        mxc_level_name(c->rule->level), mxc_side_name(c->side),
+                        mxc_level_name(c->level), mxc_side_name(c->side),
                         mxc_check_def_of(c->kind)->name, c->expected, c->seen);
   }
   if (!rc && r->verdict == MXC_VERDICT_FAIL) {
