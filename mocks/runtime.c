@@ -759,6 +759,25 @@ static bool check_csrf(xas_ctx *x, const struct action_entry *a) {
   return strcmp(state, "match") == 0;
 }
 
+void mxc_runtime_observe(mxc_runtime *rt, const mxc_http_request *req, cJSON *rec) {
+  static const struct action_entry observed = {"", NULL, false};
+  cJSON *body = cJSON_ParseWithLength(req->body ? req->body : "", req->body_len);
+  const cJSON *action = cJSON_GetObjectItem(body, "action");
+  rec_add_string(rec, "action", cJSON_IsString(action) ? action->valuestring : "");
+  xas_ctx x = {.rt = rt, .req = req, .rec = rec};
+  cJSON *recorded = record_params(rec, body, cJSON_GetObjectItem(body, "params"));
+  x.cookie_header = mxc_http_header_get(req->headers, req->nheaders, "Cookie");
+  char id[128];
+  if (cookie_get(x.cookie_header, "XASSESSIONID", id, sizeof id)) {
+    session *s = (session *)id_table_find(&rt->sessions, id);
+    x.sess = s && !session_expired(rt, s, mxc_now_ms()) ? s : NULL; /* looked at, not used */
+  }
+  record_session_in(&x);
+  check_csrf(&x, &observed);
+  redact_params(recorded);
+  cJSON_Delete(body);
+}
+
 int mxc_runtime_handle(mxc_runtime *rt, const mxc_http_request *req, mxc_http_response *res,
                        cJSON *rec) {
   int rc = 0;

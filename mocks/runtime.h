@@ -74,6 +74,11 @@ void mxc_runtime_free(mxc_runtime *rt);
 int mxc_runtime_handle(mxc_runtime *rt, const mxc_http_request *req, mxc_http_response *res,
                        cJSON *exchange);
 
+/* Records what the runtime would see of a request a fault answers instead (action, params with
+ * the password redacted, session cookie state, csrf), changing nothing: no session is used,
+ * created or destroyed. */
+void mxc_runtime_observe(mxc_runtime *rt, const mxc_http_request *req, cJSON *rec);
+
 /* Replaces every occurrence of any account password (non-empty) in s, in place, with '*'.
  * Returns true when something was replaced. Used to keep secrets out of the transcript. */
 bool mxc_runtime_redact(const mxc_runtime *rt, char *s);

@@ -303,21 +303,21 @@ static bool conn_handle_request(conn *c) {
      * once must be refused, not accepted into the backlog and then reset */
     mock_stop_listening(m);
   }
+  mxc_http_request req = {
+      .method = method,
+      .target = c->url.data ? c->url.data : "",
+      .headers = c->headers,
+      .nheaders = c->nheaders,
+      .body = c->body.data,
+      .body_len = c->body.len,
+  };
   tx *t;
   if (pick.replace) {
-    cJSON_AddStringToObject(rec, "action", action); /* the runtime never saw it */
+    mxc_runtime_observe(m->rt, &req, rec); /* the runtime never sees it; the wire does */
     t = fault_answer(m, c, pick.replace, rec, keep_alive, http10, unterminated);
     if (t && t->end != TX_KEEP)
       mxc__tx_blame(t, pick.replace->kind);
   } else {
-    mxc_http_request req = {
-        .method = method,
-        .target = c->url.data ? c->url.data : "",
-        .headers = c->headers,
-        .nheaders = c->nheaders,
-        .body = c->body.data,
-        .body_len = c->body.len,
-    };
     mxc_http_response res = {0};
     mxc_runtime_handle(m->rt, &req, &res, rec);
     t = mxc__tx_from_response(c, &res, rec, keep_alive, http10, unterminated);
