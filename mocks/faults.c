@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 static const struct kind_def {
   const char *name;
@@ -91,7 +92,7 @@ static void set_defaults(mxc_fault *f) {
   f->interval_ms = 10;
   f->rate = 1000;
   f->missing = 1;
-  f->idle_ms = 50;
+  f->idle_ms = 0;
   f->ms = f->min_ms = f->max_ms = -1;
   f->median_ms = f->sigma = -1;
 }
@@ -300,19 +301,23 @@ cJSON *mxc_fault_to_json(const mxc_fault *f) {
   if (mxc_fault_stage_of(f->kind) != MXC_STAGE_LISTENER &&
       mxc_fault_stage_of(f->kind) != MXC_STAGE_HARNESS)
     cJSON_AddStringToObject(o, "match", f->match);
+  /* a 0 is written when it is not what an absent parameter reads back as (after=0, ms=0,
+   * min_ms=0, sigma=0, interval_ms=0, idle_ms=0) */
+  mxc_fault defaults = {.kind = f->kind};
+  set_defaults(&defaults);
   for (size_t i = 0; i < sizeof params / sizeof params[0]; i++) {
     const struct param *p = &params[i];
     if (!(p->kinds & (1ull << f->kind)))
       continue;
     const char *field = (const char *)f + p->offset;
+    const char *dflt = (const char *)&defaults + p->offset;
     if (p->type == P_INT) {
       int v = *(const int *)field;
-      if (v > 0 || (v == 0 && f->kind == MXC_FAULT_DELAY && strcmp(p->name, "ms") == 0) ||
-          (v == 0 && strcmp(p->name, "after") == 0))
+      if (v > 0 || (v == 0 && *(const int *)dflt != 0))
         cJSON_AddNumberToObject(o, p->name, v);
     } else if (p->type == P_DOUBLE) {
       double v = *(const double *)field;
-      if (v > 0 || (v == 0 && strcmp(p->name, "sigma") == 0))
+      if (v > 0 || (v == 0 && *(const double *)dflt != 0))
         cJSON_AddNumberToObject(o, p->name, v);
     } else if (p->type == P_HEADER) {
       if (f->nheaders) {
@@ -384,6 +389,15 @@ static const struct preset {
     {MXC_FAULT_WRONG_TYPE, 200, "text/html;charset=utf-8", "{}", NULL, NULL},
 };
 
+/* Whether the fault has a header named like the "Name: value" line h (case-insensitive). */
+static bool header_given(const mxc_fault *f, const char *h) {
+  size_t nlen = strcspn(h, ":");
+  for (size_t i = 0; i < f->nheaders; i++)
+    if (strcspn(f->headers[i], ":") == nlen && strncasecmp(f->headers[i], h, nlen) == 0)
+      return true;
+  return false;
+}
+
 void mxc_fault_answer_of(const mxc_fault *f, mxc_fault_answer *a) {
   memset(a, 0, sizeof *a);
   const struct preset *p = &presets[0];
@@ -393,10 +407,11 @@ void mxc_fault_answer_of(const mxc_fault *f, mxc_fault_answer *a) {
   a->code = f->code ? f->code : p->code;
   a->content_type = f->content_type ? f->content_type : p->content_type;
   a->body = f->body ? f->body : p->body;
-  if (p->header1)
-    a->headers[a->nheaders++] = p->header1;
-  if (p->header2)
-    a->headers[a->nheaders++] = p->header2;
+  /* a header of the fault replaces the preset's of the same name */
+  const char *preset_headers[] = {p->header1, p->header2};
+  for (size_t i = 0; i < 2; i++)
+    if (preset_headers[i] && !header_given(f, preset_headers[i]))
+      a->headers[a->nheaders++] = preset_headers[i];
   for (size_t i = 0; i < f->nheaders; i++)
     a->headers[a->nheaders++] = f->headers[i];
 }

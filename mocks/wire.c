@@ -56,6 +56,8 @@ static void conn_handle_closed(uv_handle_t *h) {
 void mxc__conn_close(conn *c, const char *how, bool reset) {
   if (c->state == CONN_CLOSED)
     return;
+  if (c->state == CONN_DRAINING && c->drain_how[0])
+    how = c->drain_how; /* a fault was already closing it: that is how it ended */
   c->state = CONN_CLOSED;
   mxc_transcript_connection_end(&c->mock->transcript, c->record, how, c->bytes_in, c->bytes_out);
   mxc__tx_free_all(c);
@@ -267,7 +269,10 @@ static void on_tx_timer(uv_timer_t *h) {
   conn *c = h->data;
   if (c->stale_armed) {
     c->stale_armed = false;
-    if (!mxc__conn_busy(c) && c->body.len == 0 && c->url.len == 0)
+    /* (c->url and c->body keep the last request until the next one begins: they cannot
+     * tell whether one is under way. A request that has begun to arrive is cut, as a real
+     * server's keep-alive close races a client's next request.) */
+    if (!mxc__conn_busy(c))
       mxc__conn_close(c, "fault_stale", false);
     return;
   }
