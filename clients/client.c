@@ -294,7 +294,7 @@ static void restore_anonymous_jar(mxc_client *c) {
 
 static void on_done(CURL *easy, CURLcode result, void *arg) {
   mxc_client *c = arg;
-  if (DEFECT(c, CRASH_ON_RESET) && result == CURLE_RECV_ERROR)
+  if (DEFECT(c, CRASH_ON_RESET) && (result == CURLE_RECV_ERROR || result == CURLE_SEND_ERROR))
     abort();
   int status = signin_status(c, easy, result);
   switch (c->step) {

@@ -2,7 +2,9 @@
 #include "harness/cli.h"
 
 #include "common/mxc_error.h"
+#include "harness/baseline.h"
 #include "harness/runner.h"
+#include "harness/selftest.h"
 #include "harness/serve.h"
 #include "reports/report.h"
 
@@ -21,6 +23,8 @@ static const char usage_text[] =
     "       mxconform list [options]    list the scenarios and the rules they test\n"
     "       mxconform serve [options]   run the mock runtime alone ('mxconform serve --help')\n"
     "       mxconform faults            the fault kinds and their parameters\n"
+    "       mxconform selftest          the catalog against the reference client and its\n"
+    "                                   deliberate defects ('mxconform selftest --help')\n"
     "       mxconform --help | --version\n"
     "\n"
     "run options:\n"
@@ -33,12 +37,17 @@ static const char usage_text[] =
     "  --fault SPEC       add a fault to every selected scenario, MATCH:KIND[:PARAM=VALUE,...]\n"
     "                     (repeatable; e.g. login:delay:ms=300, login:reset:p=0.25;\n"
     "                     'mxconform faults' lists the kinds)\n"
+    "  --jobs N           scenarios run at once (default: the number of CPUs)\n"
     "  --seed N           seed of the random fault schedules (default: from the clock; the\n"
     "                     seed is printed and recorded in the reports)\n"
+    "  --baseline FILE    scenarios expected to fail, one 'ID reason' a line: they do not\n"
+    "                     fail the run; one that passes is a stale entry and does\n"
     "  --scenarios DIR    the scenario directory (default: " MXC_SOURCE_DIR "/scenarios)\n"
     "\n"
     "list options:\n"
     "  --scenarios DIR, --filter GLOB as above\n"
+    "  --coverage         for each rule of PROTOCOL.md, the scenarios that test it; exit 1 when a\n"
+    "                     rule has none\n"
     "\n"
     "Exit status: 0 all selected scenarios passed, 1 a conformance failure or client error,\n"
     "2 bad usage or an invalid scenario file, 3 an internal error.\n";
@@ -48,9 +57,12 @@ typedef struct cli_options {
   size_t nfaults;
   uint64_t seed;
   bool seed_given;
+  size_t jobs;
   const char *client_cmd;
   const char *filter;
   const char *junit;
+  const char *baseline;
+  bool coverage;
   const char *scenarios;
   int level;
 } cli_options;
@@ -73,10 +85,15 @@ static int parse_options(int argc, char **argv, bool run, cli_options *o) {
       fputs(usage_text, stdout);
       return MXC_EXIT_PASS;
     }
+    if (!run && strcmp(a, "--coverage") == 0) {
+      o->coverage = true;
+      continue;
+    }
     bool takes = strcmp(a, "--scenarios") == 0 || strcmp(a, "--filter") == 0 ||
                  (run && (strcmp(a, "--client-cmd") == 0 || strcmp(a, "--junit") == 0 ||
                           strcmp(a, "--level") == 0 || strcmp(a, "--fault") == 0 ||
-                          strcmp(a, "--seed") == 0));
+                          strcmp(a, "--seed") == 0 || strcmp(a, "--jobs") == 0 ||
+                          strcmp(a, "--baseline") == 0));
     if (!takes)
       return usage_error("unknown option '%s'", a);
     if (!v)
@@ -96,6 +113,14 @@ static int parse_options(int argc, char **argv, bool run, cli_options *o) {
       int rc = mxc_cli_fault(v, o->faults, &o->nfaults, sizeof o->faults / sizeof o->faults[0]);
       if (rc >= 0)
         return rc;
+    } else if (strcmp(a, "--baseline") == 0) {
+      o->baseline = v;
+    } else if (strcmp(a, "--jobs") == 0) {
+      char *end;
+      long j = strtol(v, &end, 10);
+      if (!*v || *end || j < 1 || j > MXC_RUN_MAX_JOBS)
+        return usage_error("--jobs wants a whole number from 1 to 64, got '%s'", v);
+      o->jobs = (size_t)j;
     } else if (strcmp(a, "--seed") == 0) {
       if (mxc_cli_seed(v, &o->seed) != 0)
         return usage_error("--seed wants a whole number from 0 to 2^64-1, got '%s'", v);
@@ -131,6 +156,11 @@ int mxc_cli_seed(const char *text, uint64_t *seed) {
   return 0;
 }
 
+size_t mxc_cli_default_jobs(void) {
+  unsigned n = uv_available_parallelism();
+  return n < 1 ? 1 : n > 8 ? 8 : n;
+}
+
 uint64_t mxc_cli_clock_seed(void) {
   return mxc_seed_mix(mxc_now_us() ^ ((uint64_t)getpid() << 32), "mxconform") % 1000000000000ull;
 }
@@ -146,10 +176,17 @@ static int load(const cli_options *o, mxc_catalog *cat) {
   return -1;
 }
 
-static void on_result(const mxc_scenario_result *r, size_t index, size_t total, void *arg) {
+typedef struct run_view {
+  mxc_level level;
+  const mxc_baseline *baseline;
+} run_view;
+
+static void on_result(mxc_scenario_result *r, size_t index, size_t total, void *arg) {
+  const run_view *v = arg;
   (void)index;
   (void)total;
-  mxc_console_scenario(stdout, r, *(const mxc_level *)arg);
+  mxc_baseline_mark(v->baseline, r);
+  mxc_console_scenario(stdout, r, v->level);
 }
 
 static int cmd_run(const cli_options *o) {
@@ -157,24 +194,37 @@ static int cmd_run(const cli_options *o) {
   int rc = load(o, &cat);
   if (rc >= 0)
     return rc;
+  mxc_baseline baseline = {0};
+  if (o->baseline) {
+    char *err = NULL;
+    if (mxc_baseline_load(o->baseline, &cat, &baseline, &err) != 0) {
+      fprintf(stderr, "mxconform: %s\n", err ? err : o->baseline);
+      free(err);
+      mxc_catalog_cleanup(&cat);
+      return MXC_EXIT_USAGE;
+    }
+  }
   mxc_level level = (mxc_level)o->level;
+  run_view view = {.level = level, .baseline = o->baseline ? &baseline : NULL};
   uint64_t seed = o->seed_given ? o->seed : mxc_cli_clock_seed();
   fprintf(stderr, "mxconform: seed %llu\n", (unsigned long long)seed);
   mxc_run_options ro = {
       .faults = o->faults,
       .nfaults = o->nfaults,
       .seed = seed,
+      .jobs = o->jobs ? o->jobs : mxc_cli_default_jobs(),
       .client_cmd = o->client_cmd,
       .filter = o->filter,
       .level = level,
       .on_result = on_result,
-      .on_result_arg = &level,
+      .on_result_arg = &view,
   };
   size_t selected = 0;
   for (size_t i = 0; i < cat.n; i++)
     selected += mxc_scenario_selected(&cat.items[i], o->filter);
   if (selected == 0) {
     fprintf(stderr, "mxconform: no scenario matches --filter '%s'\n", o->filter);
+    mxc_baseline_cleanup(&baseline);
     mxc_catalog_cleanup(&cat);
     return MXC_EXIT_USAGE;
   }
@@ -201,8 +251,30 @@ static int cmd_run(const cli_options *o) {
     }
   }
   mxc_run_result_cleanup(&run);
+  mxc_baseline_cleanup(&baseline);
   mxc_catalog_cleanup(&cat);
   return exit_code;
+}
+
+/* For each rule of the catalog, the scenarios that cite it. Returns the number uncovered. */
+static size_t print_coverage(const mxc_catalog *cat) {
+  size_t nrules, uncovered = 0;
+  const mxc_rule *rules = mxc_rules(&nrules);
+  for (size_t r = 0; r < nrules; r++) {
+    size_t n = 0;
+    for (size_t i = 0; i < cat->n; i++)
+      for (size_t j = 0; j < cat->items[i].nrules; j++)
+        n += cat->items[i].rules[j] == &rules[r];
+    printf("%-8s %-6s %3zu scenario(s)%s  %s\n", rules[r].id, mxc_level_name(rules[r].level), n,
+           n ? "" : "  NOT COVERED", rules[r].summary);
+    for (size_t i = 0; i < cat->n; i++)
+      for (size_t j = 0; j < cat->items[i].nrules; j++)
+        if (cat->items[i].rules[j] == &rules[r])
+          printf("           %s\n", cat->items[i].id);
+    uncovered += n == 0;
+  }
+  printf("\n%zu of %zu rules covered by %zu scenarios\n", nrules - uncovered, nrules, cat->n);
+  return uncovered;
 }
 
 static int cmd_list(const cli_options *o) {
@@ -210,6 +282,11 @@ static int cmd_list(const cli_options *o) {
   int rc = load(o, &cat);
   if (rc >= 0)
     return rc;
+  if (o->coverage) {
+    size_t uncovered = print_coverage(&cat);
+    mxc_catalog_cleanup(&cat);
+    return uncovered ? MXC_EXIT_FAIL : MXC_EXIT_PASS;
+  }
   for (size_t i = 0; i < cat.n; i++) {
     const mxc_scenario *sc = &cat.items[i];
     if (!mxc_scenario_selected(sc, o->filter))
@@ -239,6 +316,14 @@ int mxc_cli_main(int argc, char **argv) {
   }
   if (strcmp(cmd, "serve") == 0)
     return mxc_serve_main(argc, argv);
+  if (strcmp(cmd, "selftest") == 0) {
+    signal(SIGPIPE, SIG_IGN);
+    if (curl_global_init(CURL_GLOBAL_ALL) != CURLE_OK)
+      return MXC_EXIT_INTERNAL;
+    int rc = mxc_selftest_main(argc, argv);
+    curl_global_cleanup();
+    return rc;
+  }
   if (strcmp(cmd, "faults") == 0) {
     printf("Fault kinds (docs/faults.md); a spec is MATCH:KIND[:PARAM=VALUE,...]\n%s",
            mxc_fault_kinds_help());

@@ -23,5 +23,7 @@ int mxc_cli_main(int argc, char **argv);
 int mxc_cli_fault(const char *spec, mxc_fault *faults, size_t *n, size_t max);
 int mxc_cli_seed(const char *text, uint64_t *seed);
 uint64_t mxc_cli_clock_seed(void);
+/* --jobs when not given: the CPUs this process may use, at most 8. */
+size_t mxc_cli_default_jobs(void);
 
 #endif

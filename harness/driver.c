@@ -339,8 +339,9 @@ int mxc_driver_start(uv_loop_t *loop, const mxc_driver_spec *spec, mxc_driver_do
   uv_timer_init(loop, &d->settle);
   d->deadline.data = d->settle.data = d;
   d->handles_open = 2;
-  int rc = spec->client_cmd ? start_external(d)
-                            : mxc_client_start(loop, spec->cs, MXC_DEFECT_NONE, on_client_done, d, &d->client);
+  int rc = spec->client_cmd
+               ? start_external(d)
+               : mxc_client_start(loop, spec->cs, MXC_DEFECT_NONE, on_client_done, d, &d->client);
   if (rc) {
     mxc_driver_close(d);
     return rc;

@@ -19,7 +19,9 @@ typedef struct mxc_scenario_result {
   cJSON *transcript;         /* what the mock saw (passwords redacted) */
   char *internal_error;      /* the harness could not run the scenario */
   uint64_t deadline_ms;
-  uint64_t seed; /* of this scenario's fault schedule */
+  uint64_t seed;               /* of this scenario's fault schedule */
+  const char *baseline_reason; /* baselined: expected to fail, why (borrowed) */
+  bool baseline_stale;         /* baselined, yet it passed: the entry must go */
   double duration_ms;
 } mxc_scenario_result;
 
@@ -30,6 +32,7 @@ typedef struct mxc_run_result {
   mxc_scenario_result *results;
   size_t n;
   size_t passed, failed, errors; /* errors are counted in failed too */
+  size_t skipped;                /* expected failures of a baseline (not in failed) */
   double duration_ms;
 } mxc_run_result;
 

@@ -280,33 +280,98 @@ out_noloop:
   return rc;
 }
 
+void mxc_run_count(mxc_run_result *run, const mxc_scenario_result *r) {
+  if (r->baseline_reason && !r->baseline_stale)
+    run->skipped++; /* an expected failure */
+  else if (r->verdict == MXC_VERDICT_PASS && !r->baseline_stale)
+    run->passed++;
+  else
+    run->failed++;
+  if (r->verdict == MXC_VERDICT_ERROR && !r->baseline_reason)
+    run->errors++;
+}
+
+/* Scenarios run on worker threads, each wholly on its own loop; results come back in
+ * catalog order. */
+typedef struct pool {
+  const mxc_catalog *cat;
+  const mxc_run_options *opt;
+  const size_t *picked; /* catalog indices of the selected scenarios */
+  size_t total;
+  mxc_scenario_result *results;
+  bool *done;
+  size_t next;
+  uv_mutex_t mu;
+  uv_cond_t cv;
+} pool;
+
+static void worker(void *arg) {
+  pool *p = arg;
+  for (;;) {
+    uv_mutex_lock(&p->mu);
+    size_t k = p->next < p->total ? p->next++ : p->total;
+    uv_mutex_unlock(&p->mu);
+    if (k == p->total)
+      return;
+    mxc_run_scenario(&p->cat->items[p->picked[k]], p->opt, &p->results[k]);
+    uv_mutex_lock(&p->mu);
+    p->done[k] = true;
+    uv_cond_broadcast(&p->cv);
+    uv_mutex_unlock(&p->mu);
+  }
+}
+
 int mxc_run(const mxc_catalog *cat, const mxc_run_options *opt, mxc_run_result *out) {
   uint64_t t0 = mxc_now_us();
+  int rc = 0;
   memset(out, 0, sizeof *out);
   out->client_desc = opt->client_cmd ? opt->client_cmd : "built-in reference client";
   out->level = opt->level;
   out->seed = opt->seed;
-  size_t total = 0;
-  for (size_t i = 0; i < cat->n; i++)
-    total += mxc_scenario_selected(&cat->items[i], opt->filter);
-  out->results = calloc(total ? total : 1, sizeof *out->results);
-  if (!out->results)
-    return MXC_ENOMEM;
-  for (size_t i = 0; i < cat->n; i++) {
-    const mxc_scenario *sc = &cat->items[i];
-    if (!mxc_scenario_selected(sc, opt->filter))
-      continue;
-    mxc_scenario_result *r = &out->results[out->n++];
-    mxc_run_scenario(sc, opt, r);
-    if (r->verdict == MXC_VERDICT_PASS)
-      out->passed++;
-    else
-      out->failed++;
-    if (r->verdict == MXC_VERDICT_ERROR)
-      out->errors++;
-    if (opt->on_result)
-      opt->on_result(r, out->n - 1, total, opt->on_result_arg);
+  pool p = {.cat = cat, .opt = opt};
+  size_t *picked = calloc(cat->n ? cat->n : 1, sizeof *picked);
+  p.done = calloc(cat->n ? cat->n : 1, sizeof *p.done);
+  out->results = calloc(cat->n ? cat->n : 1, sizeof *out->results);
+  if (!picked || !p.done || !out->results) {
+    rc = MXC_ENOMEM;
+    goto out;
   }
+  for (size_t i = 0; i < cat->n; i++)
+    if (mxc_scenario_selected(&cat->items[i], opt->filter))
+      picked[p.total++] = i;
+  p.picked = picked;
+  p.results = out->results;
+  size_t jobs = opt->jobs ? opt->jobs : 1;
+  if (jobs > p.total)
+    jobs = p.total ? p.total : 1;
+  uv_thread_t threads[MXC_RUN_MAX_JOBS];
+  if (jobs > MXC_RUN_MAX_JOBS)
+    jobs = MXC_RUN_MAX_JOBS;
+  uv_mutex_init(&p.mu);
+  uv_cond_init(&p.cv);
+  size_t started = 0;
+  for (; started < jobs; started++)
+    if (uv_thread_create(&threads[started], worker, &p) != 0)
+      break;
+  if (started == 0)
+    worker(&p); /* no thread could start: run them here */
+  for (size_t k = 0; k < p.total; k++) {
+    uv_mutex_lock(&p.mu);
+    while (!p.done[k])
+      uv_cond_wait(&p.cv, &p.mu);
+    uv_mutex_unlock(&p.mu);
+    out->n++;
+    if (opt->on_result) /* it may mark the result (baselines): counted after */
+      opt->on_result(&out->results[k], k, p.total, opt->on_result_arg);
+    mxc_run_count(out, &out->results[k]);
+  }
+  for (size_t t = 0; t < started; t++)
+    uv_thread_join(&threads[t]);
+  uv_cond_destroy(&p.cv);
+  uv_mutex_destroy(&p.mu);
+out:
+  free(picked);
+  free(p.done);
   out->duration_ms = (double)(mxc_now_us() - t0) / 1000.0;
-  return 0;
+  return rc;
 }

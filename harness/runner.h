@@ -5,6 +5,8 @@
 #include "harness/result.h"
 #include "harness/scenario.h"
 
+#define MXC_RUN_MAX_JOBS 64
+
 typedef struct mxc_run_options {
   const char *client_cmd; /* NULL: built-in reference client */
   const char *filter;     /* glob on scenario IDs, rule IDs and rule groups; NULL: all */
@@ -12,8 +14,9 @@ typedef struct mxc_run_options {
   const mxc_fault *faults; /* added to every selected scenario (--fault) */
   size_t nfaults;
   uint64_t seed;
+  size_t jobs; /* scenarios at once, each on its own thread and loop; 0 means 1 */
   /* called after each scenario, in catalog order (NULL: nothing) */
-  void (*on_result)(const mxc_scenario_result *r, size_t index, size_t total, void *arg);
+  void (*on_result)(mxc_scenario_result *r, size_t index, size_t total, void *arg);
   void *on_result_arg;
 } mxc_run_options;
 
@@ -23,6 +26,10 @@ bool mxc_scenario_selected(const mxc_scenario *sc, const char *glob);
 /* Runs the selected scenarios of cat in catalog order into *out (cleanup with
  * mxc_run_result_cleanup). Returns 0, or a negative code for an internal failure. */
 int mxc_run(const mxc_catalog *cat, const mxc_run_options *opt, mxc_run_result *out);
+
+/* Adds one result to the run's counts: passed, failed (stale baseline entries too), skipped
+ * (expected failures), errors. */
+void mxc_run_count(mxc_run_result *run, const mxc_scenario_result *r);
 
 /* Runs one scenario into *res. Returns 0 or a negative code (res->internal_error says why). */
 int mxc_run_scenario(const mxc_scenario *sc, const mxc_run_options *opt, mxc_scenario_result *res);

@@ -4,7 +4,15 @@
 #include <string.h>
 
 void mxc_console_scenario(FILE *out, const mxc_scenario_result *r, mxc_level level) {
-  fprintf(out, "%-5s %s  (%.0f ms)\n", mxc_verdict_name(r->verdict), r->sc->id, r->duration_ms);
+  const char *tag = r->baseline_stale    ? "STALE"
+                    : r->baseline_reason ? "XFAIL"
+                                         : mxc_verdict_name(r->verdict);
+  fprintf(out, "%-5s %s  (%.0f ms)\n", tag, r->sc->id, r->duration_ms);
+  if (r->baseline_stale)
+    fprintf(out, "      baselined (%s) but it passes: remove it from the baseline\n",
+            r->baseline_reason);
+  else if (r->baseline_reason)
+    fprintf(out, "      expected failure (baseline): %s\n", r->baseline_reason);
   if (r->internal_error)
     fprintf(out, "      harness error: %s\n", r->internal_error);
   if (r->client.error)
@@ -13,9 +21,9 @@ void mxc_console_scenario(FILE *out, const mxc_scenario_result *r, mxc_level lev
     const mxc_check_result *c = &r->checks[i];
     if (c->passed)
       continue;
-    const char *tag = mxc_level_counts(c->level, level) ? "" : " (not failing at this level)";
+    const char *note = mxc_level_counts(c->level, level) ? "" : " (not failing at this level)";
     fprintf(out, "      %s %s [%s] %s%s\n", c->rule->id, mxc_level_name(c->level),
-            mxc_side_name(c->side), mxc_check_def_of(c->kind)->name, tag);
+            mxc_side_name(c->side), mxc_check_def_of(c->kind)->name, note);
     fprintf(out, "        expected: %s\n", c->expected);
     fprintf(out, "        seen:     %s\n", c->seen);
   }
@@ -36,6 +44,9 @@ void mxc_console_summary(FILE *out, const mxc_run_result *run) {
           run->duration_ms / 1000.0);
   if (run->errors)
     fprintf(out, "; %zu client error(s)", run->errors);
-  fprintf(out, "\n%zu passed, %zu failed\n", run->passed, run->failed);
+  if (run->skipped)
+    fprintf(out, "\n%zu passed, %zu failed, %zu skipped\n", run->passed, run->failed, run->skipped);
+  else
+    fprintf(out, "\n%zu passed, %zu failed\n", run->passed, run->failed);
   fflush(out);
 }

@@ -17,6 +17,19 @@ static int attr(mxc_buf *b, const char *name, const char *value) {
   return rc;
 }
 
+typedef enum { OUT_PASS, OUT_FAILURE, OUT_ERROR, OUT_SKIPPED } outcome;
+
+/* How a result shows in JUnit: a baselined failure is skipped, a stale baseline entry fails. */
+static outcome outcome_of(const mxc_scenario_result *r) {
+  if (r->baseline_stale)
+    return OUT_FAILURE;
+  if (r->baseline_reason)
+    return OUT_SKIPPED;
+  return r->verdict == MXC_VERDICT_PASS   ? OUT_PASS
+         : r->verdict == MXC_VERDICT_FAIL ? OUT_FAILURE
+                                          : OUT_ERROR;
+}
+
 static const char *group_of(const mxc_scenario_result *r) {
   return r->sc->nrules ? r->sc->rules[0]->group : "OTHER";
 }
@@ -35,7 +48,22 @@ static int write_case(mxc_buf *b, const mxc_scenario_result *r, mxc_level level)
     rc = mxc_buf_printf(b, " time=\"%.3f\">\n", r->duration_ms / 1000.0);
   if (rc)
     return rc;
-  if (r->verdict == MXC_VERDICT_ERROR) {
+  outcome o = outcome_of(r);
+  if (o == OUT_SKIPPED) {
+    char msg[300];
+    snprintf(msg, sizeof msg, "expected failure (baseline): %s", r->baseline_reason);
+    rc = mxc_buf_printf(b, "      <skipped");
+    if (!rc)
+      rc = attr(b, "message", msg);
+    if (!rc)
+      rc = mxc_buf_printf(b, "/>\n");
+  } else if (r->baseline_stale) {
+    rc = mxc_buf_printf(b, "      <failure type=\"baseline\"");
+    if (!rc)
+      rc = attr(b, "message", "baselined as failing, but it passes: remove it from the baseline");
+    if (!rc)
+      rc = mxc_buf_printf(b, "/>\n");
+  } else if (o == OUT_ERROR) {
     const char *why = r->internal_error ? r->internal_error : r->client.error;
     rc = mxc_buf_printf(b, "      <error");
     if (!rc)
@@ -58,7 +86,7 @@ static int write_case(mxc_buf *b, const mxc_scenario_result *r, mxc_level level)
                         mxc_level_name(c->level), mxc_side_name(c->side),
                         mxc_check_def_of(c->kind)->name, c->expected, c->seen);
   }
-  if (!rc && r->verdict == MXC_VERDICT_FAIL) {
+  if (!rc && o == OUT_FAILURE && !r->baseline_stale) {
     char msg[256];
     snprintf(msg, sizeof msg, "%s broken (%s)", first ? first : "a rule", r->sc->title);
     rc = mxc_buf_printf(b, "      <failure");
@@ -110,11 +138,12 @@ int mxc_junit_write(const char *path, const mxc_run_result *run) {
   struct tm tm;
   gmtime_r(&now, &tm);
   strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%S", &tm);
-  int rc =
-      mxc_buf_printf(&b,
-                     "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"mxconform\" "
-                     "tests=\"%zu\" failures=\"%zu\" errors=\"%zu\" time=\"%.3f\">\n",
-                     run->n, run->failed - run->errors, run->errors, run->duration_ms / 1000.0);
+  int rc = mxc_buf_printf(
+      &b,
+      "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"mxconform\" "
+      "tests=\"%zu\" failures=\"%zu\" errors=\"%zu\" skipped=\"%zu\" "
+      "time=\"%.3f\">\n",
+      run->n, run->failed - run->errors, run->errors, run->skipped, run->duration_ms / 1000.0);
   /* one suite per rule group, groups in the order they first appear */
   bool *done = calloc(run->n ? run->n : 1, sizeof *done);
   if (!done)
@@ -123,14 +152,16 @@ int mxc_junit_write(const char *path, const mxc_run_result *run) {
     if (done[i])
       continue;
     const char *group = group_of(&run->results[i]);
-    size_t tests = 0, failures = 0, errors = 0;
+    size_t tests = 0, failures = 0, errors = 0, skipped = 0;
     double time_ms = 0;
     for (size_t j = i; j < run->n; j++) {
       if (strcmp(group_of(&run->results[j]), group) != 0)
         continue;
       tests++;
-      failures += run->results[j].verdict == MXC_VERDICT_FAIL;
-      errors += run->results[j].verdict == MXC_VERDICT_ERROR;
+      outcome o = outcome_of(&run->results[j]);
+      failures += o == OUT_FAILURE;
+      errors += o == OUT_ERROR;
+      skipped += o == OUT_SKIPPED;
       time_ms += run->results[j].duration_ms;
     }
     rc = mxc_buf_printf(&b, "  <testsuite");
@@ -138,9 +169,9 @@ int mxc_junit_write(const char *path, const mxc_run_result *run) {
       rc = attr(&b, "name", group);
     if (!rc)
       rc = mxc_buf_printf(&b,
-                          " tests=\"%zu\" failures=\"%zu\" errors=\"%zu\" skipped=\"0\" "
+                          " tests=\"%zu\" failures=\"%zu\" errors=\"%zu\" skipped=\"%zu\" "
                           "time=\"%.3f\" timestamp=\"%s\">\n    <properties>\n",
-                          tests, failures, errors, time_ms / 1000.0, stamp);
+                          tests, failures, errors, skipped, time_ms / 1000.0, stamp);
     if (!rc)
       rc = mxc_buf_printf(&b, "      <property name=\"client\"");
     if (!rc)
