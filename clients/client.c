@@ -125,6 +125,10 @@ static int launch_handle(mxc_client *c) {
   curl_easy_setopt(e, CURLOPT_USERAGENT, "mxclient/" MXC_VERSION);
   if (c->cs->ca_file)
     curl_easy_setopt(e, CURLOPT_CAINFO, c->cs->ca_file);
+  if (DEFECT(c, INSECURE_TLS)) {
+    curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 0L);
+    curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 0L);
+  }
   return 0;
 }
 

@@ -30,7 +30,9 @@
   XX(NO_MESSAGE_401, "no-message-401", "must", "DENY-1", "a 401 shows no message")                 \
   XX(DROP_AUTH_TOKEN, "drop-auth-token", "must", "OK-6", "the auth token is lost at relaunch")     \
   XX(FIXED_HOME_PAGE, "fixed-home-page", "must", "OK-2",                                           \
-     "after sign-in the app always shows Home_User, whatever the role")
+     "after sign-in the app always shows Home_User, whatever the role")                            \
+  XX(INSECURE_TLS, "insecure-tls", "must", "NET-5",                                                \
+     "HTTPS without certificate or host name verification")
 
 typedef enum {
   MXC_DEFECT_NONE = 0,

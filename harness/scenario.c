@@ -354,8 +354,9 @@ static cJSON *parse_document(load_ctx *cx, const char *text, size_t len) {
 
 int mxc_scenario_parse(const char *file, const char *text, size_t len, mxc_scenario *sc,
                        char **err) {
-  static const char *const keys[] = {"id",      "title",  "description", "rules",  "accounts",
-                                     "runtime", "faults", "client",      "expect", NULL};
+  static const char *const keys[] = {"id",       "title",     "description", "rules",
+                                     "accounts", "runtime",   "faults",      "client",
+                                     "expect",   "transport", NULL};
   load_ctx cx = {.file = file};
   int rc = 0;
   memset(sc, 0, sizeof *sc);
@@ -419,6 +420,15 @@ int mxc_scenario_parse(const char *file, const char *text, size_t len, mxc_scena
     goto out;
   sc->runtime.accounts = sc->accounts;
   sc->runtime.naccounts = sc->naccounts;
+  const cJSON *transport = cJSON_GetObjectItemCaseSensitive(doc, "transport");
+  if (transport) {
+    if (!cJSON_IsString(transport) || (strcmp(transport->valuestring, "http") != 0 &&
+                                       strcmp(transport->valuestring, "https") != 0)) {
+      rc = bad(&cx, "$.transport", "expected \"http\" or \"https\"");
+      goto out;
+    }
+    sc->https = strcmp(transport->valuestring, "https") == 0;
+  }
   const cJSON *runtime = cJSON_GetObjectItemCaseSensitive(doc, "runtime");
   if (runtime && (rc = load_runtime(&cx, runtime, sc)))
     goto out;

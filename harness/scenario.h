@@ -20,6 +20,7 @@ typedef struct mxc_scenario {
   const mxc_rule **rules;
   size_t nrules;
   mxc_level level; /* the strongest level among its rules */
+  bool https;      /* "transport": "https": the mock serves TLS with run-local certificates */
   mxc_account *accounts;
   size_t naccounts;
   mxc_runtime_config runtime; /* .accounts points into this scenario */
