@@ -6,7 +6,9 @@
 #include "common/mxc_util.h"
 #include "harness/verdict.h"
 
+#include <dirent.h>
 #include <signal.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,6 +38,7 @@ struct mxc_driver {
   uv_pipe_t out_pipe, err_pipe;
   bool proc_running, out_open, err_open;
   bool flooded;
+  char token[20]; /* MXC_RUN_TOKEN: marks every process the client starts */
   mxc_buf out, err;
 };
 
@@ -89,6 +92,34 @@ static void set_error(mxc_driver *d, char *msg) {
     d->outcome.error = msg;
 }
 
+/* Kills every process that carries this run's token in its environment: what the client
+ * left behind outside its process group (a daemon that called setsid, say). */
+static void kill_marked(const char *token) {
+  char want[64];
+  int wlen = snprintf(want, sizeof want, "MXC_RUN_TOKEN=%s", token);
+  DIR *proc = opendir("/proc");
+  if (!proc)
+    return;
+  struct dirent *de;
+  while ((de = readdir(proc))) {
+    if (de->d_name[0] < '0' || de->d_name[0] > '9')
+      continue;
+    char path[300], *env = NULL;
+    size_t len = 0;
+    snprintf(path, sizeof path, "/proc/%s/environ", de->d_name);
+    if (mxc_file_read(path, 1u << 20, &env, &len) != 0)
+      continue;
+    for (size_t off = 0; off < len; off += strlen(env + off) + 1) {
+      if (strncmp(env + off, want, (size_t)wlen) == 0 && env[off + (size_t)wlen] == '\0') {
+        kill((pid_t)atol(de->d_name), SIGKILL);
+        break;
+      }
+    }
+    free(env);
+  }
+  closedir(proc);
+}
+
 static void kill_group(mxc_driver *d) {
   if (d->proc.pid > 0)
     kill(-d->proc.pid, SIGKILL);
@@ -100,6 +131,8 @@ static void finish(mxc_driver *d) {
   if (d->finished)
     return;
   d->finished = true;
+  if (d->spec.client_cmd)
+    kill_marked(d->token);
   uv_timer_stop(&d->deadline);
   uv_timer_stop(&d->settle);
   d->outcome.duration_ms = (double)(mxc_now_us() - d->started_us) / 1000.0;
@@ -107,13 +140,21 @@ static void finish(mxc_driver *d) {
     if (!d->outcome.error && !d->outcome.timed_out) {
       const char *why = NULL;
       d->outcome.report = mxc_driver_parse_result(d->out.data ? d->out.data : "", d->out.len, &why);
-      if (!d->outcome.report && d->outcome.exit_status == 127)
+      if (d->outcome.term_signal)
+        set_error(d, mxc_asprintf("killed by signal %d (%s)%s", d->outcome.term_signal,
+                                  strsignal(d->outcome.term_signal),
+                                  d->outcome.report ? "" : ", no result"));
+      else if (d->outcome.exit_status > 128 && d->outcome.exit_status < 128 + 32)
+        /* /bin/sh reports a command that died of signal N as exit status 128+N */
+        set_error(d, mxc_asprintf("died of signal %d (%s): /bin/sh exit status %d%s",
+                                  d->outcome.exit_status - 128,
+                                  strsignal(d->outcome.exit_status - 128), d->outcome.exit_status,
+                                  d->outcome.report ? "" : ", no result"));
+      else if (!d->outcome.report && d->outcome.exit_status == 127)
         set_error(d, mxc_strdup("exit status 127, command not found: the command runs in a fresh "
                                 "temporary directory, so give programs as absolute paths"));
       else if (!d->outcome.report)
         set_error(d, mxc_asprintf("no valid result: %s", why));
-      else if (d->outcome.term_signal)
-        set_error(d, mxc_asprintf("killed by signal %d", d->outcome.term_signal));
       else if (d->outcome.exit_status != 0)
         set_error(d, mxc_asprintf("exit status %d (0 is required)", d->outcome.exit_status));
     }
@@ -236,11 +277,11 @@ static void on_child_exit(uv_process_t *p, int64_t status, int term_signal) {
   maybe_finish_external(d);
 }
 
-static char **child_env(const mxc_driver_spec *spec) {
+static char **child_env(const mxc_driver_spec *spec, const char *token) {
   size_t n = 0;
   while (environ[n])
     n++;
-  char **env = calloc(n + 8, sizeof *env);
+  char **env = calloc(n + 9, sizeof *env);
   if (!env)
     return NULL;
   size_t k = 0;
@@ -248,6 +289,7 @@ static char **child_env(const mxc_driver_spec *spec) {
     if (strncmp(environ[i], "MXC_", 4) != 0)
       env[k++] = mxc_strdup(environ[i]);
   const mxc_case *cs = spec->cs;
+  env[k++] = mxc_asprintf("MXC_RUN_TOKEN=%s", token);
   env[k++] = mxc_asprintf("MXC_CASE=%s", spec->case_path);
   env[k++] = mxc_asprintf("MXC_BASE_URL=%s", cs->base_url);
   env[k++] = mxc_asprintf("MXC_TIMEOUT_MS=%d", cs->timeout_ms);
@@ -269,7 +311,11 @@ static char **child_env(const mxc_driver_spec *spec) {
 }
 
 static int start_external(mxc_driver *d) {
-  char **env = child_env(&d->spec);
+  uint64_t r = 0;
+  if (uv_random(NULL, NULL, &r, sizeof r, 0, NULL) != 0)
+    r = mxc_now_us() ^ (uint64_t)getpid();
+  snprintf(d->token, sizeof d->token, "%016llx", (unsigned long long)r);
+  char **env = child_env(&d->spec, d->token);
   if (!env)
     return MXC_ENOMEM;
   uv_pipe_init(d->loop, &d->out_pipe, 0);

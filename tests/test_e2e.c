@@ -261,3 +261,67 @@ Test(e2e, cli_usage_and_exit_codes, .timeout = 30) {
   cr_expect_eq(count(out, "\n    "), catalog_size(), "%s", out);
   free(out);
 }
+
+/* ---- misbehaving clients: the right verdict, and the run completes ---- */
+
+static char *run_one_with(const char *script_body, int *status) {
+  char *cmd = script(script_body);
+  char *args = mxc_asprintf("run --filter DENY-1-wrong-password --client-cmd '%s'", cmd);
+  char *out = NULL;
+  *status = run_mxconform(args, &out);
+  free(args);
+  free(cmd);
+  return out;
+}
+
+Test(e2e, crashing_client_is_an_error, .timeout = 60) {
+  int st;
+  char *out = run_one_with("kill -SEGV $$", &st);
+  cr_expect_eq(st, 1, "%s", out);
+  cr_expect(strstr(out, "ERROR DENY-1-wrong-password") != NULL, "%s", out);
+  cr_expect(strstr(out, "signal 11") != NULL, "%s", out);
+  free(out);
+}
+
+Test(e2e, malformed_result_is_an_error, .timeout = 60) {
+  int st;
+  char *out = run_one_with("echo '{\"attempts\": [}'", &st);
+  cr_expect_eq(st, 1, "%s", out);
+  cr_expect(strstr(out, "no valid result") != NULL, "%s", out);
+  free(out);
+  out = run_one_with("echo '{\"attempts\":[],\"restarted\":\"no\",\"page\":\"Login\"}'", &st);
+  cr_expect_eq(st, 1, "%s", out);
+  cr_expect(strstr(out, "\"restarted\"") != NULL, "%s", out);
+  free(out);
+}
+
+Test(e2e, flooding_client_is_cut_off, .timeout = 60) {
+  int st;
+  uint64_t t0 = mxc_now_ms();
+  /* 100 MB on stdout: capped at 1 MiB, killed, reported; no hang, no memory blow-up */
+  char *out = run_one_with("head -c 100000000 /dev/zero | tr '\\\\0' x", &st);
+  cr_expect_eq(st, 1, "%s", out);
+  cr_expect(strstr(out, "flooded stdout") != NULL, "%.2000s", out);
+  cr_expect_lt(mxc_now_ms() - t0, 20000);
+  cr_expect_lt(strlen(out), 100000, "the flood reached the report");
+  free(out);
+}
+
+Test(e2e, daemon_left_behind_is_killed, .timeout = 60) {
+  char marker[32], body[256];
+  snprintf(marker, sizeof marker, "%d.%06d", 700 + (int)(mxc_now_us() % 200),
+           (int)getpid() % 1000000);
+  /* a new session: out of reach of the process-group kill */
+  snprintf(body, sizeof body,
+           "setsid sleep %s >/dev/null 2>&1 < /dev/null &\ncat <<'EOF'\n" LIAR_LINE "\nEOF",
+           marker);
+  int st;
+  char *out = run_one_with(body, &st);
+  cr_expect_eq(st, 1, "the liar fails: %s", out);
+  free(out);
+  /* the kill is synchronous, the reaping is not: give the process table a moment */
+  bool alive = true;
+  for (int i = 0; i < 50 && (alive = sleep_running(marker)); i++)
+    usleep(20000);
+  cr_expect_not(alive, "a daemon the client started outlived the run");
+}

@@ -207,12 +207,49 @@ Test(scenario, level_is_strongest_rule, .timeout = 10) {
   char *errors = NULL;
   cr_assert_eq(mxc_catalog_load(mxc_test_src(GOOD_DIR), &cat, &errors), 0, "%s",
                errors ? errors : "");
-  cr_assert_eq(cat.n, 3);
+  cr_assert_eq(cat.n, 4);
   cr_assert_eq(find_id(&cat, "GOOD-level-info")->level, MXC_LEVEL_INFO);
+  cr_assert_eq(find_id(&cat, "GOOD-expect-levels")->level, MXC_LEVEL_MUST,
+               "weaker expectations do not weaken the scenario");
   cr_assert_eq(find_id(&cat, "GOOD-level-should")->level, MXC_LEVEL_SHOULD,
                "INFO first, then SHOULD: SHOULD");
   cr_assert_eq(find_id(&cat, "GOOD-full-options")->level, MXC_LEVEL_MUST);
   mxc_catalog_cleanup(&cat);
+}
+
+Test(scenario, expectation_levels_land, .timeout = 10) {
+  mxc_scenario sc;
+  char *err = NULL;
+  char *path = src_path(GOOD_DIR "/expect-levels.json");
+  cr_assert_eq(mxc_scenario_load_file(path, &sc, &err), 0, "%s", err ? err : "");
+  cr_assert_eq(sc.level, MXC_LEVEL_MUST);
+  cr_assert_eq(sc.nexpect, 6);
+  /* no level: the rule's (REQ-6, MUST) */
+  cr_assert_eq(sc.expect[0].kind, MXC_CHECK_LOGIN_ATTEMPTED);
+  cr_assert_eq(sc.expect[0].level, MXC_LEVEL_MUST);
+  /* SHOULD under a MUST rule */
+  cr_assert_eq(sc.expect[1].rule, mxc_rule_find("DENY-1"));
+  cr_assert_eq(sc.expect[1].rule->level, MXC_LEVEL_MUST);
+  cr_assert_eq(sc.expect[1].level, MXC_LEVEL_SHOULD);
+  cr_assert_eq(sc.expect[1].kind, MXC_CHECK_STATUS);
+  cr_assert_eq(sc.expect[1].attempt, 1);
+  cr_assert_eq(sc.expect[1].int_value, 0);
+  /* the rule's own level, spelt out */
+  cr_assert_eq(sc.expect[2].level, MXC_LEVEL_MUST);
+  /* INFO under MUST, with the new checks' parameters */
+  cr_assert_eq(sc.expect[3].kind, MXC_CHECK_MESSAGE_CONTAINS);
+  cr_assert_eq(sc.expect[3].level, MXC_LEVEL_INFO);
+  cr_assert_str_eq(sc.expect[3].str_value, "Wrong");
+  /* no level under a SHOULD rule (DENY-5): SHOULD */
+  cr_assert_eq(sc.expect[4].kind, MXC_CHECK_MESSAGES_DIFFER);
+  cr_assert_eq(sc.expect[4].level, MXC_LEVEL_SHOULD);
+  cr_assert_eq(sc.expect[4].attempt, 0);
+  cr_assert_eq(sc.expect[4].int_value, 1, "other");
+  /* INFO under SHOULD */
+  cr_assert_eq(sc.expect[5].kind, MXC_CHECK_TIMINGS_REPORTED);
+  cr_assert_eq(sc.expect[5].level, MXC_LEVEL_INFO);
+  mxc_scenario_cleanup(&sc);
+  free(path);
 }
 
 Test(scenario, parse_respects_length, .timeout = 10) {
@@ -301,6 +338,10 @@ BAD(expect_unknown_rule, "$.expect[2]", "unknown rule \"DENY-9\"")
 BAD(unknown_check, "$.expect[2]", "unknown check \"restart\"")
 BAD(attempt_out_of_range, "$.expect[2].attempt", "$.client.attempts")
 BAD(attempt_negative, "$.expect[2].attempt", "$.client.attempts")
+/* an expectation's level: weaker than its rule's or the same, a known word */
+BAD(expect_level_stronger, "$.expect[2]", "no stronger than DENY-5's SHOULD")
+BAD(expect_level_unknown, "$.expect[1]", "\"level\" must be MUST, SHOULD or INFO")
+BAD(expect_level_wrong_type, "$.expect[0]", "\"level\" must be MUST, SHOULD or INFO")
 BAD(uncited_rule, "$.expect[3]", "not listed in $.rules")
 BAD(no_wire_check, "$.expect", "wire")
 BAD(no_expectations, "$.expect", "at least one expectation")

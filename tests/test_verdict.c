@@ -453,6 +453,228 @@ Test(verdict, csrf_on_login_fails, .timeout = 10) {
   CHECK(EXPECT(CSRF_ON_LOGIN), REPORT_DENY, T(X_GSD_ANON), false, WIRE, NULL, "no login request");
 }
 
+/* ---- message_contains ---- */
+
+#define REPORT_560                                                                                 \
+  "{'attempts':[{'status':560,'validation_message':'Sign-in is closed: maintenance until 6'}],"    \
+  "'restarted':false,'page':'Login'}"
+
+Test(verdict, message_contains_passes, .timeout = 10) {
+  CHECK(EXPECT(MESSAGE_CONTAINS, .attempt = 0, .str_value = (char *)"maintenance"), REPORT_560,
+        T_DENY, true, CLIENT, "attempt 1: a message containing \"maintenance\"",
+        "attempt 1: \"Sign-in is closed: maintenance until 6\"");
+  /* the whole message is contained in itself */
+  CHECK(EXPECT(MESSAGE_CONTAINS, .attempt = 0, .str_value = (char *)"Wrong username or password."),
+        REPORT_DENY, T_DENY, true, CLIENT, NULL, "\"Wrong username or password.\"");
+  /* the second attempt's message, not the first's */
+  CHECK(EXPECT(MESSAGE_CONTAINS, .attempt = 1, .str_value = (char *)"maintenance"),
+        "{'attempts':[{'status':401,'validation_message':'Wrong'},{'status':560,"
+        "'validation_message':'down for maintenance'}],'restarted':false,'page':'Login'}",
+        T_DENY, true, CLIENT, "attempt 2", "attempt 2: \"down for maintenance\"");
+}
+
+Test(verdict, message_contains_fails, .timeout = 10) {
+  /* another message: seen quotes it */
+  CHECK(EXPECT(MESSAGE_CONTAINS, .attempt = 0, .str_value = (char *)"maintenance"), REPORT_DENY,
+        T_DENY, false, CLIENT, "containing \"maintenance\"",
+        "attempt 1: \"Wrong username or password.\"");
+  /* no message at all */
+  CHECK(EXPECT(MESSAGE_CONTAINS, .attempt = 0, .str_value = (char *)"maintenance"), REPORT_OK, T_OK,
+        false, CLIENT, "\"maintenance\"", "attempt 1: \"\"");
+  /* the text in the other attempt's message does not count */
+  CHECK(EXPECT(MESSAGE_CONTAINS, .attempt = 0, .str_value = (char *)"maintenance"),
+        "{'attempts':[{'status':401,'validation_message':'Wrong'},{'status':560,"
+        "'validation_message':'down for maintenance'}],'restarted':false,'page':'Login'}",
+        T_DENY, false, CLIENT, NULL, "attempt 1: \"Wrong\"");
+  /* case matters: "contains" is byte for byte */
+  CHECK(EXPECT(MESSAGE_CONTAINS, .attempt = 0, .str_value = (char *)"Maintenance"), REPORT_560,
+        T_DENY, false, CLIENT, "\"Maintenance\"", "maintenance until 6");
+  CHECK(EXPECT(MESSAGE_CONTAINS, .attempt = 1, .str_value = (char *)"maintenance"), REPORT_560,
+        T_DENY, false, CLIENT, "attempt 2", "attempt 2: not reported");
+  CHECK(EXPECT(MESSAGE_CONTAINS, .attempt = 0, .str_value = (char *)"maintenance"), NULL, T_DENY,
+        false, CLIENT, "\"maintenance\"", "no report");
+}
+
+/* ---- messages_differ ---- */
+
+#define REPORT_401_THEN_NET(msg0, msg1)                                                            \
+  "{'attempts':[{'status':401,'validation_message':'" msg0 "'},{'status':0,"                       \
+  "'validation_message':'" msg1 "'}],'restarted':false,'page':'Login'}"
+
+Test(verdict, messages_differ_passes, .timeout = 10) {
+  CHECK(EXPECT(MESSAGES_DIFFER, .attempt = 0, .int_value = 1),
+        REPORT_401_THEN_NET("Wrong username or password.", "Cannot reach the server."),
+        T(X_GSD_ANON "," X_LOGIN_401(1)), true, CLIENT, "attempts 1 and 2",
+        "attempt 1: \"Wrong username or password.\"; attempt 2: \"Cannot reach the server.\"");
+  /* the other way round */
+  CHECK(EXPECT(MESSAGES_DIFFER, .attempt = 1, .int_value = 0),
+        REPORT_401_THEN_NET("Wrong username or password.", "Cannot reach the server."), T_DENY,
+        true, CLIENT, "attempts 2 and 1",
+        "attempt 2: \"Cannot reach the server.\"; attempt 1: \"Wrong username or password.\"");
+}
+
+Test(verdict, messages_differ_fails, .timeout = 10) {
+  /* the same message for a 401 and a network failure: both shown */
+  CHECK(EXPECT(MESSAGES_DIFFER, .attempt = 0, .int_value = 1),
+        REPORT_401_THEN_NET("Sign-in failed.", "Sign-in failed."), T_DENY, false, CLIENT,
+        "two different, non-empty messages",
+        "attempt 1: \"Sign-in failed.\"; attempt 2: \"Sign-in failed.\"");
+  /* different, but one is empty */
+  CHECK(EXPECT(MESSAGES_DIFFER, .attempt = 0, .int_value = 1),
+        REPORT_401_THEN_NET("Wrong username or password.", ""), T_DENY, false, CLIENT, NULL,
+        "attempt 2: \"\"");
+  CHECK(EXPECT(MESSAGES_DIFFER, .attempt = 0, .int_value = 1),
+        REPORT_401_THEN_NET("", "Cannot reach the server."), T_DENY, false, CLIENT, NULL,
+        "attempt 1: \"\"; attempt 2: \"Cannot reach the server.\"");
+  /* an attempt compared with itself never differs */
+  CHECK(EXPECT(MESSAGES_DIFFER, .attempt = 0, .int_value = 0),
+        REPORT_401_THEN_NET("Wrong username or password.", "Cannot reach the server."), T_DENY,
+        false, CLIENT, "attempts 1 and 1", NULL);
+  /* the other attempt was not reported */
+  CHECK(EXPECT(MESSAGES_DIFFER, .attempt = 0, .int_value = 1), REPORT_DENY, T_DENY, false, CLIENT,
+        "attempts 1 and 2",
+        "attempt 1: \"Wrong username or password.\"; attempt 2: \"(not reported)\"");
+  /* this attempt was not reported */
+  CHECK(EXPECT(MESSAGES_DIFFER, .attempt = 1, .int_value = 0), REPORT_DENY, T_DENY, false, CLIENT,
+        "attempts 2 and 1", "attempt 2: not reported");
+  CHECK(EXPECT(MESSAGES_DIFFER, .attempt = 0, .int_value = 1), NULL, T_DENY, false, CLIENT,
+        "attempts 1 and 2", "no report");
+}
+
+/* ---- timings_reported ---- */
+
+#define REPORT_TIMINGS(timings)                                                                    \
+  "{'attempts':[{'status':200,'validation_message':''}],'restarted':true,'page':'Home_"            \
+  "User'" timings "}"
+
+Test(verdict, timings_reported_passes, .timeout = 10) {
+  CHECK(EXPECT(TIMINGS_REPORTED),
+        REPORT_TIMINGS(",'timings':{'startup':12,'sign_in':34.5,'restart':0}"), T_OK, true, CLIENT,
+        "\"timings\" object", "timings with 3 value(s)");
+  CHECK(EXPECT(TIMINGS_REPORTED), REPORT_TIMINGS(",'timings':{'sign_in':1}"), T_EMPTY, true, CLIENT,
+        NULL, "timings with 1 value(s)");
+}
+
+Test(verdict, timings_reported_fails, .timeout = 10) {
+  CHECK(EXPECT(TIMINGS_REPORTED), REPORT_OK, T_OK, false, CLIENT, "\"timings\" object",
+        "no timings with 0 value(s)");
+  CHECK(EXPECT(TIMINGS_REPORTED), REPORT_TIMINGS(",'timings':{}"), T_OK, false, CLIENT, NULL,
+        "timings with 0 value(s)");
+  /* every value must be a duration in ms */
+  CHECK(EXPECT(TIMINGS_REPORTED), REPORT_TIMINGS(",'timings':{'startup':12,'sign_in':'34ms'}"),
+        T_OK, false, CLIENT, NULL, "timings with 2 value(s)");
+  CHECK(EXPECT(TIMINGS_REPORTED), REPORT_TIMINGS(",'timings':{'startup':-1}"), T_OK, false, CLIENT,
+        NULL, "timings with 1 value(s)");
+  CHECK(EXPECT(TIMINGS_REPORTED), REPORT_TIMINGS(",'timings':{'startup':null}"), T_OK, false,
+        CLIENT, NULL, "timings with 1 value(s)");
+  /* not an object */
+  CHECK(EXPECT(TIMINGS_REPORTED), REPORT_TIMINGS(",'timings':[12,34]"), T_OK, false, CLIENT, NULL,
+        "no timings");
+  CHECK(EXPECT(TIMINGS_REPORTED), REPORT_TIMINGS(",'timings':12"), T_OK, false, CLIENT, NULL,
+        "no timings");
+  CHECK(EXPECT(TIMINGS_REPORTED), NULL, T_OK, false, CLIENT, "\"timings\" object", "no report");
+}
+
+/* ---- login_attempted ---- */
+
+Test(verdict, login_attempted_passes, .timeout = 10) {
+  CHECK(EXPECT(LOGIN_ATTEMPTED), REPORT_DENY, T_DENY, true, WIRE, "at least one login request",
+        "wire: 1 login request(s)");
+  CHECK(EXPECT(LOGIN_ATTEMPTED), REPORT_OK,
+        T(X_GSD_ANON "," X_LOGIN_401(1) "," X_LOGIN_OK(2) "," X_GSD_USER(3)), true, WIRE, NULL,
+        "wire: 2 login request(s)");
+  /* a login the mock answered with a fault still reached it; no report needed: wire only */
+  CHECK(EXPECT(LOGIN_ATTEMPTED), NULL, T(X_GSD_ANON ",{'seq':1,'action':'login','status':503}"),
+        true, WIRE, NULL, "wire: 1 login request(s)");
+}
+
+Test(verdict, login_attempted_fails, .timeout = 10) {
+  /* the client reports a status without having sent anything */
+  CHECK(EXPECT(LOGIN_ATTEMPTED),
+        "{'attempts':[{'status':0,'validation_message':'No connection'}],'restarted':false,"
+        "'page':'Login'}",
+        T(X_GSD_ANON), false, WIRE, "at least one login request", "wire: 0 login request(s)");
+  CHECK(EXPECT(LOGIN_ATTEMPTED), REPORT_DENY, T(X_NOT_XAS), false, WIRE, NULL,
+        "wire: 0 login request(s)");
+  CHECK(EXPECT(LOGIN_ATTEMPTED), NULL, T_EMPTY, false, WIRE, NULL, "wire: 0 login request(s)");
+}
+
+/* ---- session_from_token ---- */
+
+/* the relaunched app: no session cookie, the authtoken cookie brings alice's session back */
+#define X_GSD_TOKEN(seq, created)                                                                  \
+  "{'seq':" #seq ",'conn':3,'method':'POST','target':'/xas/','action':'get_session_data',"         \
+  "'session_in':{'id':null,'state':'none'},'csrf':'absent','credentials_outside_body':[],"         \
+  "'session_created':'" created "','session_out':'user-2','session_user':'alice',"                 \
+  "'roles':['User'],'csrftoken_out':'tok-user-2','status':200}"
+#define T_TOKEN(created)                                                                           \
+  T(X_GSD_ANON "," X_LOGIN_OK(1) "," X_GSD_USER(2) "," X_GSD_TOKEN(3, created))
+
+Test(verdict, session_from_token_passes, .timeout = 10) {
+  CHECK(EXPECT(SESSION_FROM_TOKEN), REPORT_OK, T_TOKEN("authtoken"), true, WIRE,
+        "restored from the authtoken cookie", "get_session_data #3 restored the user's session");
+  /* wire only */
+  CHECK(EXPECT(SESSION_FROM_TOKEN), NULL, T_TOKEN("authtoken"), true, WIRE, NULL, "#3");
+}
+
+Test(verdict, session_from_token_fails, .timeout = 10) {
+  /* restarted with the session cookie: no session came from the token */
+  CHECK(EXPECT(SESSION_FROM_TOKEN), REPORT_OK, T_OK, false, WIRE,
+        "restored from the authtoken cookie", "none of 2 get_session_data call(s)");
+  /* the relaunch sent a token the mock did not know: a new anonymous session */
+  CHECK(EXPECT(SESSION_FROM_TOKEN), REPORT_OK, T_TOKEN("anonymous_bad_token"), false, WIRE, NULL,
+        "none of 3 get_session_data call(s)");
+  CHECK(EXPECT(SESSION_FROM_TOKEN), REPORT_OK, T_TOKEN("anonymous"), false, WIRE, NULL,
+        "none of 3 get_session_data call(s)");
+  /* only get_session_data counts */
+  CHECK(EXPECT(SESSION_FROM_TOKEN), REPORT_OK,
+        T(X_GSD_ANON ",{'seq':1,'action':'keepalive','session_created':'authtoken','status':200}"),
+        false, WIRE, NULL, "none of 1 get_session_data call(s)");
+  CHECK(EXPECT(SESSION_FROM_TOKEN), NULL, T_EMPTY, false, WIRE, NULL,
+        "none of 0 get_session_data call(s)");
+}
+
+/* ---- csrf_after_restart ---- */
+
+#define X_KEEPALIVE(seq, csrf)                                                                     \
+  "{'seq':" #seq ",'conn':2,'method':'POST','target':'/xas/','action':'keepalive',"                \
+  "'session_in':{'id':'user-1','state':'user'},'csrf':'" csrf "',"                                 \
+  "'credentials_outside_body':[],'status':200}"
+
+Test(verdict, csrf_after_restart_passes, .timeout = 10) {
+  /* the restart carries no token */
+  CHECK(EXPECT(CSRF_AFTER_RESTART), REPORT_OK, T_OK, true, WIRE, "no stale csrftoken",
+        "every later request had its session's token or none");
+  /* later requests with the new session's token */
+  CHECK(EXPECT(CSRF_AFTER_RESTART), REPORT_OK,
+        T(X_GSD_ANON "," X_LOGIN_OK(1) "," X_GSD_USER(2) "," X_KEEPALIVE(3, "match")), true, WIRE,
+        NULL, "every later request");
+  /* a mismatch before the 200 login is csrf_on_login's business, not this check's */
+  CHECK(EXPECT(CSRF_AFTER_RESTART), NULL,
+        T(X_GSD_ANON ",{'seq':1,'action':'login','csrf':'mismatch','status':403}," X_LOGIN_OK(
+            2) "," X_GSD_USER(3)),
+        true, WIRE, NULL, "every later request");
+}
+
+Test(verdict, csrf_after_restart_fails, .timeout = 10) {
+  /* the anonymous session's token after the restart: the offending request by seq and action */
+  CHECK(EXPECT(CSRF_AFTER_RESTART), REPORT_OK,
+        T(X_GSD_ANON "," X_LOGIN_OK(1) "," X_GSD_USER(2) "," X_KEEPALIVE(
+            3, "match") "," X_KEEPALIVE(4, "mismatch")),
+        false, WIRE, "after the 200 login",
+        "request #4 (keepalive) carried another session's csrftoken");
+  /* straight after the login, before the restart */
+  CHECK(EXPECT(CSRF_AFTER_RESTART), REPORT_OK,
+        T(X_GSD_ANON "," X_LOGIN_OK(
+            1) ",{'seq':2,'action':'get_session_data','session_in':{'id':'user-1','state':'user'},"
+               "'csrf':'mismatch','status':200}"),
+        false, WIRE, NULL, "request #2 (get_session_data)");
+  /* no 200 login: nothing to judge, a failure */
+  CHECK(EXPECT(CSRF_AFTER_RESTART), REPORT_DENY, T_DENY, false, WIRE, "no stale csrftoken",
+        "wire: no login was answered 200");
+  CHECK(EXPECT(CSRF_AFTER_RESTART), NULL, T_EMPTY, false, WIRE, NULL, "no login was answered 200");
+}
+
 /* ---- every check, no report: the client-side ones fail client-side ---- */
 
 Test(verdict, null_report_fails_client_checks, .timeout = 10) {
