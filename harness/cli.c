@@ -228,6 +228,12 @@ static int cmd_run(const cli_options *o) {
     mxc_catalog_cleanup(&cat);
     return MXC_EXIT_USAGE;
   }
+  struct sigaction sa;
+  memset(&sa, 0, sizeof sa);
+  sa.sa_handler = mxc_run_interrupt;
+  sigemptyset(&sa.sa_mask);
+  sigaction(SIGINT, &sa, NULL);
+  sigaction(SIGTERM, &sa, NULL);
   fprintf(stderr, "mxconform: running %zu scenario(s) against %s\n", selected,
           o->client_cmd ? o->client_cmd : "the built-in reference client");
   mxc_run_result run;
@@ -237,6 +243,8 @@ static int cmd_run(const cli_options *o) {
     return MXC_EXIT_INTERNAL;
   }
   int exit_code = run.failed ? MXC_EXIT_FAIL : MXC_EXIT_PASS;
+  if (mxc_run_interrupted()) /* reports are still written, marked incomplete */
+    exit_code = 128 + mxc_run_interrupted();
   for (size_t i = 0; i < run.n; i++)
     if (run.results[i].internal_error)
       exit_code = MXC_EXIT_INTERNAL;
@@ -245,7 +253,8 @@ static int cmd_run(const cli_options *o) {
     int wrc = mxc_junit_write(o->junit, &run);
     if (wrc) {
       fprintf(stderr, "mxconform: cannot write %s: %s\n", o->junit, mxc_strerror(wrc));
-      exit_code = MXC_EXIT_INTERNAL;
+      if (!mxc_run_interrupted())
+        exit_code = MXC_EXIT_INTERNAL;
     } else {
       fprintf(stdout, "JUnit report: %s\n", o->junit);
     }

@@ -22,6 +22,7 @@ typedef struct mxc_scenario_result {
   uint64_t seed;               /* of this scenario's fault schedule */
   const char *baseline_reason; /* baselined: expected to fail, why (borrowed) */
   bool baseline_stale;         /* baselined, yet it passed: the entry must go */
+  bool interrupted;            /* stopped by SIGINT/SIGTERM before the client finished */
   double duration_ms;
 } mxc_scenario_result;
 
@@ -33,6 +34,8 @@ typedef struct mxc_run_result {
   size_t n;
   size_t passed, failed, errors; /* errors are counted in failed too */
   size_t skipped;                /* expected failures of a baseline (not in failed) */
+  size_t selected;               /* scenarios selected; more than n when interrupted */
+  bool incomplete;               /* interrupted: not every selected scenario ran to its end */
   double duration_ms;
 } mxc_run_result;
 

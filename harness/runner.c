@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/stat.h>
 
 const char *mxc_verdict_name(mxc_verdict v) {
@@ -56,7 +57,28 @@ typedef struct scenario_run {
   mxc_driver *driver;
   bool mock_closed;
   mxc_scenario_result *res;
+  uv_timer_t watch; /* notices an interrupt (SIGINT/SIGTERM) while the client runs */
 } scenario_run;
+
+static volatile sig_atomic_t interrupted_by;
+
+void mxc_run_interrupt(int signum) { interrupted_by = signum; }
+
+int mxc_run_interrupted(void) { return interrupted_by; }
+
+static void on_watch(uv_timer_t *t) {
+  scenario_run *run = t->data;
+  if (!interrupted_by || !run->driver)
+    return;
+  /* stop the client and the mock now; the scenario counts as not run to its end */
+  mxc_driver_close(run->driver);
+  run->driver = NULL;
+  run->res->interrupted = true;
+  if (!run->res->client.error)
+    run->res->client.error = mxc_strdup("interrupted: the client was stopped before it finished");
+  mxc_mock_stop(run->mock, NULL, NULL);
+  uv_close((uv_handle_t *)t, NULL);
+}
 
 static void on_mock_closed(mxc_mock *m, void *arg) {
   scenario_run *run = arg;
@@ -66,6 +88,8 @@ static void on_mock_closed(mxc_mock *m, void *arg) {
 
 static void on_client_done(mxc_driver *d, void *arg) {
   scenario_run *run = arg;
+  if (!uv_is_closing((uv_handle_t *)&run->watch))
+    uv_close((uv_handle_t *)&run->watch, NULL);
   mxc_driver_take_outcome(d, &run->res->client);
   mxc_mock_stop(run->mock, on_mock_closed, run);
   mxc_driver_close(d);
@@ -126,7 +150,7 @@ static void judge(const mxc_scenario *sc, const mxc_run_options *opt, mxc_scenar
       failed = true;
   }
   free(passwords);
-  if (res->client.error || res->internal_error)
+  if (res->client.error || res->internal_error || res->interrupted)
     res->verdict = MXC_VERDICT_ERROR;
   else
     res->verdict = failed ? MXC_VERDICT_FAIL : MXC_VERDICT_PASS;
@@ -250,6 +274,9 @@ int mxc_run_scenario(const mxc_scenario *sc, const mxc_run_options *opt, mxc_sce
     mxc_mock_stop(run.mock, on_mock_closed, &run);
     goto out;
   }
+  uv_timer_init(&loop, &run.watch);
+  run.watch.data = &run;
+  uv_timer_start(&run.watch, on_watch, 50, 50);
 out:
   /* runs the scenario to its end, then until every handle has closed */
   while (uv_run(&loop, UV_RUN_DEFAULT) != 0)
@@ -300,6 +327,7 @@ typedef struct pool {
   size_t total;
   mxc_scenario_result *results;
   bool *done;
+  bool *not_run; /* skipped because of an interrupt */
   size_t next;
   uv_mutex_t mu;
   uv_cond_t cv;
@@ -309,6 +337,13 @@ static void worker(void *arg) {
   pool *p = arg;
   for (;;) {
     uv_mutex_lock(&p->mu);
+    if (interrupted_by) { /* what has not started will not: the reports say so */
+      for (; p->next < p->total; p->next++) {
+        p->not_run[p->next] = true;
+        p->done[p->next] = true;
+      }
+      uv_cond_broadcast(&p->cv);
+    }
     size_t k = p->next < p->total ? p->next++ : p->total;
     uv_mutex_unlock(&p->mu);
     if (k == p->total)
@@ -331,8 +366,9 @@ int mxc_run(const mxc_catalog *cat, const mxc_run_options *opt, mxc_run_result *
   pool p = {.cat = cat, .opt = opt};
   size_t *picked = calloc(cat->n ? cat->n : 1, sizeof *picked);
   p.done = calloc(cat->n ? cat->n : 1, sizeof *p.done);
+  p.not_run = calloc(cat->n ? cat->n : 1, sizeof *p.not_run);
   out->results = calloc(cat->n ? cat->n : 1, sizeof *out->results);
-  if (!picked || !p.done || !out->results) {
+  if (!picked || !p.done || !p.not_run || !out->results) {
     rc = MXC_ENOMEM;
     goto out;
   }
@@ -360,6 +396,12 @@ int mxc_run(const mxc_catalog *cat, const mxc_run_options *opt, mxc_run_result *
     while (!p.done[k])
       uv_cond_wait(&p.cv, &p.mu);
     uv_mutex_unlock(&p.mu);
+    if (p.not_run[k]) {
+      out->incomplete = true;
+      continue;
+    }
+    if (out->results[k].interrupted)
+      out->incomplete = true;
     out->n++;
     if (opt->on_result) /* it may mark the result (baselines): counted after */
       opt->on_result(&out->results[k], k, p.total, opt->on_result_arg);
@@ -370,8 +412,10 @@ int mxc_run(const mxc_catalog *cat, const mxc_run_options *opt, mxc_run_result *
   uv_cond_destroy(&p.cv);
   uv_mutex_destroy(&p.mu);
 out:
+  out->selected = p.total;
   free(picked);
   free(p.done);
+  free(p.not_run);
   out->duration_ms = (double)(mxc_now_us() - t0) / 1000.0;
   return rc;
 }

@@ -27,6 +27,12 @@ bool mxc_scenario_selected(const mxc_scenario *sc, const char *glob);
  * mxc_run_result_cleanup). Returns 0, or a negative code for an internal failure. */
 int mxc_run(const mxc_catalog *cat, const mxc_run_options *opt, mxc_run_result *out);
 
+/* Asks running and pending scenarios to stop (async-signal-safe: call it from a handler).
+ * Running clients are killed and their scenarios are errors; pending ones are not run. */
+void mxc_run_interrupt(int signum);
+/* The signal that interrupted the run, or 0. */
+int mxc_run_interrupted(void);
+
 /* Adds one result to the run's counts: passed, failed (stale baseline entries too), skipped
  * (expected failures), errors. */
 void mxc_run_count(mxc_run_result *run, const mxc_scenario_result *r);

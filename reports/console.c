@@ -44,9 +44,13 @@ void mxc_console_summary(FILE *out, const mxc_run_result *run) {
           run->duration_ms / 1000.0);
   if (run->errors)
     fprintf(out, "; %zu client error(s)", run->errors);
+  fputc('\n', out);
+  if (run->incomplete)
+    fprintf(out, "INTERRUPTED: %zu of %zu selected scenarios ran; this run is incomplete\n", run->n,
+            run->selected);
   if (run->skipped)
-    fprintf(out, "\n%zu passed, %zu failed, %zu skipped\n", run->passed, run->failed, run->skipped);
+    fprintf(out, "%zu passed, %zu failed, %zu skipped\n", run->passed, run->failed, run->skipped);
   else
-    fprintf(out, "\n%zu passed, %zu failed\n", run->passed, run->failed);
+    fprintf(out, "%zu passed, %zu failed\n", run->passed, run->failed);
   fflush(out);
 }

@@ -325,3 +325,30 @@ Test(e2e, daemon_left_behind_is_killed, .timeout = 60) {
     usleep(20000);
   cr_expect_not(alive, "a daemon the client started outlived the run");
 }
+
+/* Ctrl-C in the middle of a run: running clients stop, the reports are still written and say
+ * the run is incomplete, and the exit status is 128+SIGINT. */
+Test(e2e, interrupted_run_writes_incomplete_reports, .timeout = 60) {
+  char *junit = temp_path("junit.xml");
+  char *out_path = temp_path("out.txt");
+  char *cmd = mxc_asprintf(
+      "'%s' run --jobs 1 --junit '%s' > '%s' 2>&1 & pid=$!; "
+      "n=0; while ! grep -q '^PASS' '%s' && [ $n -lt 400 ]; do sleep 0.05; n=$((n+1)); done; "
+      "kill -INT $pid; wait $pid; echo \"exit=$?\"",
+      mxc_test_bin("mxconform"), junit, out_path, out_path);
+  char *status = NULL;
+  mxc_test_sh(cmd, &status);
+  cr_expect(strstr(status, "exit=130") != NULL, "%s", status);
+  char *out = NULL, *xml = NULL;
+  cr_assert_eq(mxc_file_read(out_path, 1u << 24, &out, NULL), 0);
+  cr_expect(strstr(out, "INTERRUPTED:") != NULL, "%s", out);
+  cr_assert_eq(mxc_file_read(junit, 1u << 24, &xml, NULL), 0, "no JUnit file after SIGINT");
+  cr_expect(strstr(xml, "type=\"interrupted\"") != NULL, "%s", xml);
+  cr_expect(strstr(xml, "</testsuites>") != NULL, "a half-written report");
+  free(out);
+  free(xml);
+  free(status);
+  free(cmd);
+  free(junit);
+  free(out_path);
+}
