@@ -38,6 +38,7 @@ static const char usage_text[] =
     "                     (repeatable; e.g. login:delay:ms=300, login:reset:p=0.25;\n"
     "                     'mxconform faults' lists the kinds)\n"
     "  --jobs N           scenarios run at once (default: the number of CPUs)\n"
+    "  --shard K/N        only the Kth of N round-robin shards of the selection (CI matrices)\n"
     "  --seed N           seed of the random fault schedules (default: from the clock; the\n"
     "                     seed is printed and recorded in the reports)\n"
     "  --baseline FILE    scenarios expected to fail, one 'ID reason' a line: they do not\n"
@@ -58,6 +59,7 @@ typedef struct cli_options {
   uint64_t seed;
   bool seed_given;
   size_t jobs;
+  size_t shard_k, shard_n;
   const char *client_cmd;
   const char *filter;
   const char *junit;
@@ -93,7 +95,7 @@ static int parse_options(int argc, char **argv, bool run, cli_options *o) {
                  (run && (strcmp(a, "--client-cmd") == 0 || strcmp(a, "--junit") == 0 ||
                           strcmp(a, "--level") == 0 || strcmp(a, "--fault") == 0 ||
                           strcmp(a, "--seed") == 0 || strcmp(a, "--jobs") == 0 ||
-                          strcmp(a, "--baseline") == 0));
+                          strcmp(a, "--baseline") == 0 || strcmp(a, "--shard") == 0));
     if (!takes)
       return usage_error("unknown option '%s'", a);
     if (!v)
@@ -113,6 +115,13 @@ static int parse_options(int argc, char **argv, bool run, cli_options *o) {
       int rc = mxc_cli_fault(v, o->faults, &o->nfaults, sizeof o->faults / sizeof o->faults[0]);
       if (rc >= 0)
         return rc;
+    } else if (strcmp(a, "--shard") == 0) {
+      unsigned k = 0, n = 0;
+      char extra;
+      if (sscanf(v, "%u/%u%c", &k, &n, &extra) != 2 || n < 1 || k < 1 || k > n || n > 1000)
+        return usage_error("--shard wants K/N with 1 <= K <= N (e.g. 2/4), got '%s'", v);
+      o->shard_k = k;
+      o->shard_n = n;
     } else if (strcmp(a, "--baseline") == 0) {
       o->baseline = v;
     } else if (strcmp(a, "--jobs") == 0) {
@@ -213,6 +222,8 @@ static int cmd_run(const cli_options *o) {
       .nfaults = o->nfaults,
       .seed = seed,
       .jobs = o->jobs ? o->jobs : mxc_cli_default_jobs(),
+      .shard_k = o->shard_k,
+      .shard_n = o->shard_n,
       .client_cmd = o->client_cmd,
       .filter = o->filter,
       .level = level,

@@ -372,8 +372,12 @@ int mxc_run(const mxc_catalog *cat, const mxc_run_options *opt, mxc_run_result *
     rc = MXC_ENOMEM;
     goto out;
   }
+  /* shards partition the filtered selection round-robin, in catalog order: every machine of a
+   * CI matrix computes the same split */
+  size_t nth = 0;
   for (size_t i = 0; i < cat->n; i++)
-    if (mxc_scenario_selected(&cat->items[i], opt->filter))
+    if (mxc_scenario_selected(&cat->items[i], opt->filter) &&
+        (opt->shard_n == 0 || nth++ % opt->shard_n == opt->shard_k - 1))
       picked[p.total++] = i;
   p.picked = picked;
   p.results = out->results;

@@ -14,7 +14,8 @@ typedef struct mxc_run_options {
   const mxc_fault *faults; /* added to every selected scenario (--fault) */
   size_t nfaults;
   uint64_t seed;
-  size_t jobs; /* scenarios at once, each on its own thread and loop; 0 means 1 */
+  size_t jobs;             /* scenarios at once, each on its own thread and loop; 0 means 1 */
+  size_t shard_k, shard_n; /* run only shard K of N (1-based) of the selection; 0/0: all */
   /* called after each scenario, in catalog order (NULL: nothing) */
   void (*on_result)(mxc_scenario_result *r, size_t index, size_t total, void *arg);
   void *on_result_arg;

@@ -134,3 +134,39 @@ Test(catalog, parallel_runs_report_in_catalog_order, .timeout = 120) {
   free(four);
   cr_expect_eq(mxconform("run --jobs 0", NULL), 2);
 }
+
+Test(catalog, shards_partition_the_selection, .timeout = 120) {
+  char *all = NULL;
+  cr_assert_eq(mxconform("run --seed 5", &all), 0, "%s", all);
+  char *every = verdict_lines(all);
+  mxc_buf joined;
+  mxc_buf_init(&joined, 1u << 20);
+  mxc_buf_append(&joined, "", 0);
+  size_t lines = 0;
+  for (int k = 1; k <= 3; k++) {
+    char args[64], *out = NULL;
+    snprintf(args, sizeof args, "run --seed 5 --shard %d/3", k);
+    cr_assert_eq(mxconform(args, &out), 0, "%s", out);
+    char *part = verdict_lines(out);
+    for (const char *p = part; *p; p = strchr(p, '\n') + 1) {
+      const char *nl = strchr(p, '\n');
+      char id[160];
+      snprintf(id, sizeof id, "%.*s\n", (int)(nl - p), p);
+      cr_expect_null(strstr(joined.data, id), "%s is in two shards", id);
+      cr_expect_not_null(strstr(every, id), "%s is in no full run", id);
+      mxc_buf_append(&joined, id, strlen(id));
+      lines++;
+    }
+    free(part);
+    free(out);
+  }
+  size_t total = 0;
+  for (const char *p = every; *p; p++)
+    total += *p == '\n';
+  cr_expect_eq(lines, total, "the shards cover %zu of %zu scenarios", lines, total);
+  mxc_buf_cleanup(&joined);
+  free(every);
+  free(all);
+  cr_expect_eq(mxconform("run --shard 0/3", NULL), 2);
+  cr_expect_eq(mxconform("run --shard 2", NULL), 2);
+}
