@@ -34,6 +34,9 @@ static const char usage_text[] =
     "  --level LEVEL      must (default), should or all: the rule levels whose failures fail\n"
     "                     the run (INFO never fails)\n"
     "  --junit FILE       also write a JUnit XML report to FILE\n"
+    "  --tap FILE         also write a TAP 14 report to FILE\n"
+    "  --json FILE        also write the whole run as JSON (docs/report-schema.json) to FILE\n"
+    "  --agent NAME       label the run (the client's name) in the JSON report\n"
     "  --fault SPEC       add a fault to every selected scenario, MATCH:KIND[:PARAM=VALUE,...]\n"
     "                     (repeatable; e.g. login:delay:ms=300, login:reset:p=0.25;\n"
     "                     'mxconform faults' lists the kinds)\n"
@@ -63,6 +66,9 @@ typedef struct cli_options {
   const char *client_cmd;
   const char *filter;
   const char *junit;
+  const char *tap;
+  const char *json;
+  const char *agent;
   const char *baseline;
   bool coverage;
   const char *scenarios;
@@ -91,11 +97,13 @@ static int parse_options(int argc, char **argv, bool run, cli_options *o) {
       o->coverage = true;
       continue;
     }
-    bool takes = strcmp(a, "--scenarios") == 0 || strcmp(a, "--filter") == 0 ||
-                 (run && (strcmp(a, "--client-cmd") == 0 || strcmp(a, "--junit") == 0 ||
-                          strcmp(a, "--level") == 0 || strcmp(a, "--fault") == 0 ||
-                          strcmp(a, "--seed") == 0 || strcmp(a, "--jobs") == 0 ||
-                          strcmp(a, "--baseline") == 0 || strcmp(a, "--shard") == 0));
+    bool takes =
+        strcmp(a, "--scenarios") == 0 || strcmp(a, "--filter") == 0 ||
+        (run &&
+         (strcmp(a, "--client-cmd") == 0 || strcmp(a, "--junit") == 0 ||
+          strcmp(a, "--level") == 0 || strcmp(a, "--fault") == 0 || strcmp(a, "--seed") == 0 ||
+          strcmp(a, "--jobs") == 0 || strcmp(a, "--baseline") == 0 || strcmp(a, "--shard") == 0 ||
+          strcmp(a, "--tap") == 0 || strcmp(a, "--json") == 0 || strcmp(a, "--agent") == 0));
     if (!takes)
       return usage_error("unknown option '%s'", a);
     if (!v)
@@ -115,6 +123,12 @@ static int parse_options(int argc, char **argv, bool run, cli_options *o) {
       int rc = mxc_cli_fault(v, o->faults, &o->nfaults, sizeof o->faults / sizeof o->faults[0]);
       if (rc >= 0)
         return rc;
+    } else if (strcmp(a, "--tap") == 0) {
+      o->tap = v;
+    } else if (strcmp(a, "--json") == 0) {
+      o->json = v;
+    } else if (strcmp(a, "--agent") == 0) {
+      o->agent = v;
     } else if (strcmp(a, "--shard") == 0) {
       unsigned k = 0, n = 0;
       char extra;
@@ -260,14 +274,23 @@ static int cmd_run(const cli_options *o) {
     if (run.results[i].internal_error)
       exit_code = MXC_EXIT_INTERNAL;
   mxc_console_summary(stdout, &run);
-  if (o->junit) {
-    int wrc = mxc_junit_write(o->junit, &run);
+  /* every report asked for, each written whole or not at all */
+  const struct {
+    const char *what, *path;
+    int kind;
+  } reports[] = {{"JUnit", o->junit, 0}, {"TAP", o->tap, 1}, {"JSON", o->json, 2}};
+  for (size_t i = 0; i < sizeof reports / sizeof reports[0]; i++) {
+    if (!reports[i].path)
+      continue;
+    int wrc = reports[i].kind == 0   ? mxc_junit_write(reports[i].path, &run)
+              : reports[i].kind == 1 ? mxc_tap_write(reports[i].path, &run)
+                                     : mxc_json_write(reports[i].path, &run, o->agent);
     if (wrc) {
-      fprintf(stderr, "mxconform: cannot write %s: %s\n", o->junit, mxc_strerror(wrc));
+      fprintf(stderr, "mxconform: cannot write %s: %s\n", reports[i].path, mxc_strerror(wrc));
       if (!mxc_run_interrupted())
         exit_code = MXC_EXIT_INTERNAL;
     } else {
-      fprintf(stdout, "JUnit report: %s\n", o->junit);
+      fprintf(stdout, "%s report: %s\n", reports[i].what, reports[i].path);
     }
   }
   mxc_run_result_cleanup(&run);

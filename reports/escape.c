@@ -1,4 +1,5 @@
-/* Helpers shared by reporters: XML escaping and the readable form of a transcript. */
+/* Helpers shared by reporters: XML and JSON/YAML string escaping, the readable form of a
+ * transcript. */
 #include "reports/report.h"
 
 #include <string.h>
@@ -17,6 +18,75 @@ int mxc_xml_escape(mxc_buf *out, const char *s) {
         rc = mxc_buf_append(out, "?", 1); /* not allowed in XML 1.0 */
       else
         rc = mxc_buf_append(out, p, 1);
+    }
+  }
+  return rc;
+}
+
+/* Decodes the UTF-8 sequence at p into *cp and returns its length (1-4), or 0 when it is not
+ * valid UTF-8 (overlong forms, surrogates and code points past U+10FFFF are not). */
+static size_t utf8_decode(const unsigned char *p, unsigned *cp) {
+  size_t n;
+  if (p[0] < 0x80)
+    n = 1, *cp = p[0];
+  else if (p[0] >= 0xC2 && p[0] <= 0xDF)
+    n = 2, *cp = p[0] & 0x1Fu;
+  else if (p[0] >= 0xE0 && p[0] <= 0xEF)
+    n = 3, *cp = p[0] & 0x0Fu;
+  else if (p[0] >= 0xF0 && p[0] <= 0xF4)
+    n = 4, *cp = p[0] & 0x07u;
+  else
+    return 0;
+  for (size_t i = 1; i < n; i++) {
+    if ((p[i] & 0xC0u) != 0x80u) /* also stops at the terminating NUL */
+      return 0;
+    *cp = *cp << 6 | (p[i] & 0x3Fu);
+  }
+  if ((n == 3 && *cp < 0x800) || (*cp >= 0xD800 && *cp <= 0xDFFF) || (n == 4 && *cp < 0x10000) ||
+      *cp > 0x10FFFF)
+    return 0;
+  return n;
+}
+
+int mxc_json_quote(mxc_buf *out, const char *s) {
+  if (!s)
+    return mxc_buf_append(out, "null", 4);
+  int rc = mxc_buf_append(out, "\"", 1);
+  for (const unsigned char *p = (const unsigned char *)s; *p && rc == 0;) {
+    unsigned cp;
+    size_t n = utf8_decode(p, &cp);
+    if (n == 0) {
+      rc = mxc_buf_append(out, "\\ufffd", 6);
+      n = 1;
+    } else if (cp == '"' || cp == '\\') {
+      rc = mxc_buf_printf(out, "\\%c", (char)cp);
+    } else if (cp == '\n' || cp == '\r' || cp == '\t') {
+      rc = mxc_buf_printf(out, "\\%c", cp == '\n' ? 'n' : cp == '\r' ? 'r' : 't');
+    } else if (cp < 0x20 || (cp >= 0x7F && cp <= 0x9F) || cp == 0xFFFE || cp == 0xFFFF) {
+      rc = mxc_buf_printf(out, "\\u%04x", cp); /* YAML wants these escaped too */
+    } else {
+      rc = mxc_buf_append(out, p, n);
+    }
+    p += n;
+  }
+  if (!rc)
+    rc = mxc_buf_append(out, "\"", 1);
+  return rc;
+}
+
+int mxc_utf8_sanitize(mxc_buf *out, const char *s) {
+  int rc = 0;
+  const unsigned char *p = (const unsigned char *)s;
+  while (*p && rc == 0) {
+    const unsigned char *start = p;
+    unsigned cp;
+    size_t n;
+    while (*p && (n = utf8_decode(p, &cp)) != 0)
+      p += n;
+    rc = mxc_buf_append(out, start, (size_t)(p - start));
+    if (!rc && *p) {
+      rc = mxc_buf_append(out, "\xef\xbf\xbd", 3);
+      p++;
     }
   }
   return rc;

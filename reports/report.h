@@ -14,8 +14,25 @@ void mxc_console_summary(FILE *out, const mxc_run_result *run);
 /* JUnit XML, written to a temporary name and renamed. Returns 0 or a negative code. */
 int mxc_junit_write(const char *path, const mxc_run_result *run);
 
+/* TAP version 14: a test point per scenario in run order ("ok N - ID"; a baselined expected
+ * failure is "not ok N - ID # TODO reason"), with a YAML diagnostics block for every scenario
+ * that is not ok. Written to a temporary name and renamed. Returns 0 or a negative code. */
+int mxc_tap_write(const char *path, const mxc_run_result *run);
+
+/* The whole run as JSON, as described by docs/report-schema.json ("schema": "mxconform-report",
+ * "version": 1). `agent` names what was tested (NULL: recorded as null). Written to a temporary
+ * name and renamed. Returns 0 or a negative code. */
+int mxc_json_write(const char *path, const mxc_run_result *run, const char *agent);
+
 /* Shared escaping: XML text/attribute escaping that also drops characters XML 1.0 forbids. */
 int mxc_xml_escape(mxc_buf *out, const char *s);
+
+/* Appends s as a double-quoted JSON string, which is also a YAML double-quoted scalar: control
+ * characters escaped, bytes that are not UTF-8 replaced by U+FFFD; NULL appends null. */
+int mxc_json_quote(mxc_buf *out, const char *s);
+
+/* Appends the string s with every byte that is not part of valid UTF-8 replaced by U+FFFD. */
+int mxc_utf8_sanitize(mxc_buf *out, const char *s);
 
 /* A compact, readable line per transcript exchange ("#3 c2 POST /xas/ login -> 401 ..."). */
 int mxc_transcript_lines(mxc_buf *out, const cJSON *transcript, const char *indent);
