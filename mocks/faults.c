@@ -153,6 +153,13 @@ static int set_param(mxc_fault *f, const struct param *p, const cJSON *v, char *
 }
 
 static int check_kind_needs(mxc_fault *f, char *err, size_t errlen) {
+  if (mxc_fault_stage_of(f->kind) == MXC_STAGE_HANDSHAKE && strcmp(f->match, "*") != 0) {
+    snprintf(err, errlen,
+             "match: fault kind '%s' acts at the TLS handshake, before any request is known: "
+             "use \"*\" (conn, nth, times and p select connections)",
+             kinds[f->kind].name);
+    return MXC_EINVAL;
+  }
   if (f->kind == MXC_FAULT_STATUS && f->code == 0) {
     snprintf(err, errlen, "code: fault kind 'status' needs a code");
     return MXC_EINVAL;
@@ -465,6 +472,8 @@ const char *mxc_fault_kinds_help(void) {
   }
   if (off < sizeof text)
     snprintf(text + off, sizeof text - off,
-             "  selectors (all but refused/unresolvable): times, nth, conn, p\n");
+             "  selectors (all but refused/unresolvable): times, nth, conn, p\n"
+             "  tls_* kinds need HTTPS; the handshake ones (all but tls_close_notify_mid_response\n"
+             "  and tls_truncation) take match \"*\" and count connections, not requests\n");
   return text;
 }

@@ -13,12 +13,15 @@
  * LISTENER  on the listening socket (refused);
  * HARNESS   on what the harness tells the client (unresolvable);
  * REPLACE   instead of the runtime's answer to the matched request (the first match wins);
- * SHAPE     on how the answer is sent (every match applies). */
+ * SHAPE     on how the answer is sent (every match applies);
+ * HANDSHAKE on an HTTPS connection's TLS handshake, chosen when the connection is accepted,
+ *           before any request is known (the first match wins; `match` must be "*"). */
 typedef enum {
   MXC_STAGE_LISTENER,
   MXC_STAGE_HARNESS,
   MXC_STAGE_REPLACE,
-  MXC_STAGE_SHAPE
+  MXC_STAGE_SHAPE,
+  MXC_STAGE_HANDSHAKE
 } mxc_fault_stage;
 
 /* XX(enum suffix, name, stage, what the client sees) */
@@ -59,7 +62,20 @@ typedef enum {
   XX(CHUNKED_UNTERMINATED, "chunked_unterminated", MXC_STAGE_SHAPE,                                \
      "the body sent chunked without its last chunk, then close")                                   \
   XX(STALE, "stale", MXC_STAGE_SHAPE,                                                              \
-     "the answer keeps the connection alive, then the server closes it after `idle_ms` idle")
+     "the answer keeps the connection alive, then the server closes it after `idle_ms` idle")      \
+  XX(TLS_UNTRUSTED, "tls_untrusted", MXC_STAGE_HANDSHAKE,                                          \
+     "HTTPS: the certificate is signed by a CA the client does not trust")                         \
+  XX(TLS_EXPIRED, "tls_expired", MXC_STAGE_HANDSHAKE, "HTTPS: the certificate has expired")        \
+  XX(TLS_WRONG_HOST, "tls_wrong_host", MXC_STAGE_HANDSHAKE,                                        \
+     "HTTPS: the certificate names wrong.example only")                                            \
+  XX(TLS_HANDSHAKE_RESET, "tls_handshake_reset", MXC_STAGE_HANDSHAKE,                              \
+     "HTTPS: a TCP reset as soon as the ClientHello arrives")                                      \
+  XX(TLS_OLD_PROTOCOL, "tls_old_protocol", MXC_STAGE_HANDSHAKE,                                    \
+     "HTTPS: the server speaks TLS 1.0 only")                                                      \
+  XX(TLS_CLOSE_NOTIFY_MID, "tls_close_notify_mid_response", MXC_STAGE_SHAPE,                       \
+     "half the answer, then TLS close_notify and close")                                           \
+  XX(TLS_TRUNCATION, "tls_truncation", MXC_STAGE_SHAPE,                                            \
+     "half the answer, then a TCP close without close_notify")
 
 typedef enum {
   MXC_FAULT_NONE = 0,

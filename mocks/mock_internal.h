@@ -41,6 +41,7 @@ typedef struct tx {
   bool started;
   size_t headers_len; /* where the body starts in data */
   char end_how[48];   /* the transcript's "end" when this answer closes the connection */
+  bool abrupt;        /* its close sends no TLS close_notify */
 } tx;
 
 typedef struct conn {
@@ -68,11 +69,13 @@ typedef struct conn {
   uint64_t bytes_in, bytes_out;
   int writes_pending;
   bool close_after_writes;
-  bool stalled;       /* a stall fault holds it: input is discarded */
-  bool input_done;    /* no more requests are read (closing, stalled, rejected) */
-  bool stale_armed;   /* a stale fault will close it when the tx timer fires */
-  tx *txq;            /* answers not fully handed to libuv yet, in order */
-  char drain_how[48]; /* how a drain ends in the transcript */
+  bool stalled;             /* a stall fault holds it: input is discarded */
+  bool input_done;          /* no more requests are read (closing, stalled, rejected) */
+  bool stale_armed;         /* a stale fault will close it when the tx timer fires */
+  tx *txq;                  /* answers not fully handed to libuv yet, in order */
+  char drain_how[48];       /* how a drain ends in the transcript */
+  struct mxc_tls_conn *tls; /* HTTPS engine (tls.c); NULL over plain HTTP */
+  bool abrupt_close;        /* the close skips TLS close_notify (a truncation fault) */
   cJSON *record;
   char peer[64];
   struct conn *prev, *next;
@@ -103,7 +106,9 @@ struct mxc_mock {
   conn *conns;
   mxc_mock_closed_cb on_closed;
   void *on_closed_arg;
+  const mxc_tls_material *tls; /* HTTPS when set (borrowed) */
   char readbuf[65536];
+  char plainbuf[16384]; /* a TLS record's plaintext on its way to the parser */
 };
 
 /* ---- wire.c ---- */
@@ -112,8 +117,11 @@ struct mxc_mock {
 void mxc__conn_close(conn *c, const char *how, bool reset);
 /* Stops answering: half-close, then discard input until the peer closes. */
 void mxc__conn_drain(conn *c);
-/* Queues bytes for writing now (interim answers such as 100 Continue). */
+/* Queues bytes for writing now (interim answers such as 100 Continue); over HTTPS they are
+ * encrypted first. */
 int mxc__conn_write(conn *c, const char *data, size_t len);
+/* Queues bytes for the socket as they are (tls.c's records). */
+int mxc__conn_write_raw(conn *c, const char *data, size_t len);
 /* Whether answers are still on their way out. */
 bool mxc__conn_busy(const conn *c);
 /* Serialises an answer (Content-Length framing, or chunked without its last chunk when
@@ -135,5 +143,25 @@ void mxc__tx_free_all(conn *c);
 void mxc__mock_handle_closed(mxc_mock *m);
 /* Frees a connection whose handles have all closed. */
 void mxc__conn_free(conn *c);
+
+/* ---- tls.c: the HTTPS engine of a connection ---- */
+typedef struct mxc_tls_conn mxc_tls_conn;
+typedef void (*mxc__plain_fn)(conn *c, const char *data, size_t len);
+/* Starts TLS on an accepted connection of a mock with material, serving what the handshake
+ * fault `fault` (or MXC_FAULT_NONE) asks for; records "tls". 0 or MXC_ENOMEM. */
+int mxc__tls_accept(conn *c, mxc_fault_kind fault);
+/* Takes bytes read from the socket: handshakes, then hands each piece of plaintext to
+ * `deliver` while the connection reads requests. May close or drain the connection. */
+void mxc__tls_input(conn *c, const char *data, size_t len, mxc__plain_fn deliver);
+/* Encrypts and queues plaintext. 0 or an error. */
+int mxc__tls_write(conn *c, const char *data, size_t len);
+/* Queues close_notify (once; not after a failed handshake or with abrupt_close). */
+void mxc__tls_close_notify(conn *c);
+/* The connection is ending: close_notify unless reset, and the final "tls" record. */
+void mxc__tls_end(conn *c, bool reset);
+/* (Re)writes the connection record's "tls" and "app_data_before_failure". */
+void mxc__tls_record(conn *c);
+/* Frees the engine. NULL-safe (plain connections). */
+void mxc__tls_conn_free(conn *c);
 
 #endif

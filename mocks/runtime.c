@@ -463,11 +463,32 @@ static bool cookie_get(const char *header, const char *name, char *out, size_t o
   return false;
 }
 
-static int set_session_cookies(mxc_http_response *res, const session *s) {
-  int rc = add_header_with_id(res, "Set-Cookie: XASSESSIONID=", s->key.id,
-                              "; Path=/; HttpOnly; SameSite=Strict");
+/* The session cookie's name: __Host- prefixed when configured (RFC 6265bis 4.1.3.2). */
+static const char *session_cookie_name(const mxc_runtime *rt) {
+  return rt->cfg.host_prefix_cookies ? "__Host-XASSESSIONID" : "XASSESSIONID";
+}
+
+/* The session id a request sends, under either name (the prefixed one first). */
+static bool session_cookie_get(const char *header, char *out, size_t outlen) {
+  return cookie_get(header, "__Host-XASSESSIONID", out, outlen) ||
+         cookie_get(header, "XASSESSIONID", out, outlen);
+}
+
+/* Adds "Set-Cookie: NAME=VALUE_HEAD ID ATTRS", with "; Secure" over HTTPS. */
+static int set_cookie(const mxc_runtime *rt, mxc_http_response *res, const char *name,
+                      const char *value_head, const char *id, const char *attrs) {
+  bool secure = rt->cfg.secure_cookies || rt->cfg.host_prefix_cookies;
+  char head[128], tail[128];
+  snprintf(head, sizeof head, "Set-Cookie: %s=%s", name, value_head);
+  snprintf(tail, sizeof tail, "%s%s", attrs, secure ? "; Secure" : "");
+  return add_header_with_id(res, head, id, tail);
+}
+
+static int set_session_cookies(const mxc_runtime *rt, mxc_http_response *res, const session *s) {
+  int rc = set_cookie(rt, res, session_cookie_name(rt), "", s->key.id,
+                      "; Path=/; HttpOnly; SameSite=Strict");
   if (!rc)
-    rc = add_header_with_id(res, "Set-Cookie: XASID=0.", s->xasid, "; Path=/");
+    rc = set_cookie(rt, res, "XASID", "0.", s->xasid, "; Path=/");
   return rc;
 }
 
@@ -576,7 +597,7 @@ static int do_get_session_data(xas_ctx *x) {
     s = session_create(rt, account);
     if (!s)
       return MXC_ENOMEM;
-    rc = set_session_cookies(x->res, s);
+    rc = set_session_cookies(rt, x->res, s);
     rec_add_literal(x->rec, "session_created", source);
     rec_add_string(x->rec, "session_out", s->key.id);
   }
@@ -586,10 +607,10 @@ static int do_get_session_data(xas_ctx *x) {
     if (!t)
       return MXC_ENOMEM;
     if (!rc)
-      rc = add_header_with_id(x->res, "Set-Cookie: authtoken=", t->key.id,
-                              "; Path=/; HttpOnly; Max-Age=31536000");
+      rc = set_cookie(rt, x->res, "authtoken", "", t->key.id,
+                      "; Path=/; HttpOnly; Max-Age=31536000");
     if (!rc)
-      rc = add_header_line(x->res, "Set-Cookie: useAuthToken=; Path=/; Max-Age=0");
+      rc = set_cookie(rt, x->res, "useAuthToken", "", "", "; Path=/; Max-Age=0");
     rec_add(x->rec, "authtoken_issued", cJSON_CreateTrue());
   }
   if (rc)
@@ -660,9 +681,9 @@ static int do_login(xas_ctx *x) {
   session *s = session_create(rt, idx);
   if (!s)
     return MXC_ENOMEM;
-  int rc = set_session_cookies(x->res, s);
+  int rc = set_session_cookies(rt, x->res, s);
   if (!rc && wants_auth_token(x->params))
-    rc = add_header_line(x->res, "Set-Cookie: useAuthToken=true; Path=/; HttpOnly");
+    rc = set_cookie(rt, x->res, "useAuthToken", "true", "", "; Path=/; HttpOnly");
   rec_add_string(x->rec, "session_out", s->key.id);
   rec_add_string(x->rec, "session_user", rt->cfg.accounts[idx].username);
   return rc ? rc : answer_empty(x, 200);
@@ -678,11 +699,11 @@ static int do_logout(xas_ctx *x) {
     if (t)
       token_destroy(x->rt, t);
   }
-  int rc = add_header_line(x->res, "Set-Cookie: XASSESSIONID=; Path=/; Max-Age=0");
+  int rc = set_cookie(x->rt, x->res, session_cookie_name(x->rt), "", "", "; Path=/; Max-Age=0");
   if (!rc)
-    rc = add_header_line(x->res, "Set-Cookie: XASID=; Path=/; Max-Age=0");
+    rc = set_cookie(x->rt, x->res, "XASID", "", "", "; Path=/; Max-Age=0");
   if (!rc)
-    rc = add_header_line(x->res, "Set-Cookie: authtoken=; Path=/; Max-Age=0");
+    rc = set_cookie(x->rt, x->res, "authtoken", "", "", "; Path=/; Max-Age=0");
   return rc ? rc : answer_empty(x, 200);
 }
 
@@ -726,7 +747,7 @@ static void redact_params(cJSON *params) {
 
 static void record_session_in(xas_ctx *x) {
   char id[128];
-  bool has = cookie_get(x->cookie_header, "XASSESSIONID", id, sizeof id);
+  bool has = session_cookie_get(x->cookie_header, id, sizeof id);
   cJSON *o = cJSON_CreateObject();
   if (!o || !cJSON_AddItemToObjectCS(x->rec, "session_in", o)) {
     cJSON_Delete(o);
@@ -768,7 +789,7 @@ void mxc_runtime_observe(mxc_runtime *rt, const mxc_http_request *req, cJSON *re
   cJSON *recorded = record_params(rec, body, cJSON_GetObjectItem(body, "params"));
   x.cookie_header = mxc_http_header_get(req->headers, req->nheaders, "Cookie");
   char id[128];
-  if (cookie_get(x.cookie_header, "XASSESSIONID", id, sizeof id)) {
+  if (session_cookie_get(x.cookie_header, id, sizeof id)) {
     session *s = (session *)id_table_find(&rt->sessions, id);
     x.sess = s && !session_expired(rt, s, mxc_now_ms()) ? s : NULL; /* looked at, not used */
   }
@@ -815,7 +836,7 @@ int mxc_runtime_handle(mxc_runtime *rt, const mxc_http_request *req, mxc_http_re
   recorded_params = record_params(rec, body, (cJSON *)x.params);
   x.cookie_header = mxc_http_header_get(req->headers, req->nheaders, "Cookie");
   char id[128];
-  if (cookie_get(x.cookie_header, "XASSESSIONID", id, sizeof id))
+  if (session_cookie_get(x.cookie_header, id, sizeof id))
     x.sess = session_use(rt, id);
   record_session_in(&x);
 

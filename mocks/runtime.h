@@ -22,6 +22,9 @@ typedef struct mxc_runtime_config {
   uint64_t block_ms;        /* how long a blocked account stays blocked; default 5 min */
   uint64_t session_idle_ms; /* idle timeout of a session; default 10 min */
   bool csrf_enforce;        /* 403 for a request without the session's csrftoken */
+  bool secure_cookies;      /* cookies carry Secure (the mock sets it when serving HTTPS) */
+  bool host_prefix_cookies; /* the session cookie is __Host-XASSESSIONID (Secure, Path=/, no
+                               Domain: implies Secure). Requests may send either name. */
 } mxc_runtime_config;
 
 #define MXC_RUNTIME_BLOCK_MS_DEFAULT (5u * 60u * 1000u)

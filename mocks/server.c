@@ -53,6 +53,7 @@ void mxc__conn_free(conn *c) {
   mxc_buf_cleanup(&c->value);
   mxc_buf_cleanup(&c->body);
   mxc__tx_free_all(c);
+  mxc__tls_conn_free(c);
   if (c->prev)
     c->prev->next = c->next;
   else
@@ -102,7 +103,7 @@ static void faults_pick(mxc_mock *m, const conn *c, const char *action, fault_pi
   for (size_t i = 0; i < m->nfaults; i++) {
     const mxc_fault *f = &m->faults[i];
     mxc_fault_stage stage = mxc_fault_stage_of(f->kind);
-    if (stage == MXC_STAGE_LISTENER || stage == MXC_STAGE_HARNESS)
+    if (stage == MXC_STAGE_LISTENER || stage == MXC_STAGE_HARNESS || stage == MXC_STAGE_HANDSHAKE)
       continue;
     if (stage == MXC_STAGE_REPLACE && out->replace)
       continue;
@@ -125,6 +126,28 @@ static void faults_pick(mxc_mock *m, const conn *c, const char *action, fault_pi
     else
       out->shapes[out->nshapes++] = f;
   }
+}
+
+/* The handshake fault of a connection being accepted (the first that selects it), or NONE.
+ * No request is known yet: each connection counts as one match of every handshake fault. */
+static mxc_fault_kind faults_pick_handshake(mxc_mock *m, const conn *c) {
+  for (size_t i = 0; i < m->nfaults; i++) {
+    const mxc_fault *f = &m->faults[i];
+    if (mxc_fault_stage_of(f->kind) != MXC_STAGE_HANDSHAKE)
+      continue;
+    if (f->conn && (uint64_t)f->conn != c->id)
+      continue;
+    int seen = ++m->fault_seen[i];
+    if (f->nth && seen != f->nth)
+      continue;
+    if (f->times && m->fault_hits[i] >= f->times)
+      continue;
+    if (f->p > 0 && f->p < 1 && mxc_rng_unit(&m->rng) >= f->p)
+      continue;
+    m->fault_hits[i]++;
+    return f->kind;
+  }
+  return MXC_FAULT_NONE;
 }
 
 /* Whether a refused fault takes effect once the answer being sent now is out. */
@@ -541,6 +564,13 @@ static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf) {
   *buf = uv_buf_init(c->mock->readbuf, sizeof c->mock->readbuf);
 }
 
+/* Hands request bytes (plaintext) to the parser. */
+static void conn_input(conn *c, const char *data, size_t len) {
+  c->feed_start = data;
+  conn_feed(c, data, len);
+  c->prev_last = data[len - 1];
+}
+
 static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf) {
   conn *c = s->data;
   if (nread == 0)
@@ -558,9 +588,10 @@ static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf) {
   if (c->state != CONN_READING || c->input_done || c->stalled)
     return; /* discarded */
   uv_timer_start(&c->timer, on_idle, c->mock->idle_ms, 0);
-  c->feed_start = buf->base;
-  conn_feed(c, buf->base, (size_t)nread);
-  c->prev_last = buf->base[nread - 1];
+  if (c->tls)
+    mxc__tls_input(c, buf->base, (size_t)nread, conn_input);
+  else
+    conn_input(c, buf->base, (size_t)nread);
 }
 
 static void on_connection(uv_stream_t *server, int status) {
@@ -609,6 +640,10 @@ static void on_connection(uv_stream_t *server, int status) {
     mxc__conn_close(c, "too_many_connections", false);
     return;
   }
+  if (m->tls && mxc__tls_accept(c, faults_pick_handshake(m, c)) != 0) {
+    mxc__conn_close(c, "server_error", false);
+    return;
+  }
   llhttp_init(&c->parser, HTTP_REQUEST, &parser_settings);
   c->parser.data = c;
   uv_tcp_nodelay(&c->tcp, 1);
@@ -628,9 +663,13 @@ static void free_plan(mxc_fault *faults, size_t n, int *hits, int *seen, char *l
   free(label);
 }
 
-/* Replaces the faults and the scenario label with copies. Nothing changes on error. */
+/* Replaces the faults and the scenario label with copies. Nothing changes on error
+ * (MXC_EINVAL: a handshake fault on a plain HTTP mock). */
 static int set_plan(mxc_mock *m, const mxc_fault *src, size_t nsrc, const char *scenario_id) {
   size_t n = 0;
+  for (size_t i = 0; i < nsrc; i++)
+    if (!m->tls && mxc_fault_stage_of(src[i].kind) == MXC_STAGE_HANDSHAKE)
+      return MXC_EINVAL;
   mxc_fault *faults = calloc(nsrc ? nsrc : 1, sizeof *faults);
   int *hits = calloc(nsrc ? nsrc : 1, sizeof *hits);
   int *seen = calloc(nsrc ? nsrc : 1, sizeof *seen);
@@ -662,16 +701,18 @@ static void reseed(mxc_mock *m) {
 
 int mxc_mock_reset(mxc_mock *m, const mxc_mock_config *cfg) {
   mxc_runtime_config rcfg = cfg ? cfg->runtime : m->runtime_cfg;
+  rcfg.secure_cookies |= m->tls != NULL;
   mxc_runtime *rt = mxc_runtime_new(&rcfg);
   mxc_transcript t;
   if (!rt || mxc_transcript_init(&t) != 0) {
     mxc_runtime_free(rt);
     return MXC_ENOMEM;
   }
-  if (cfg && set_plan(m, cfg->faults, cfg->nfaults, cfg->scenario_id) != 0) {
+  int rc = cfg ? set_plan(m, cfg->faults, cfg->nfaults, cfg->scenario_id) : 0;
+  if (rc) {
     mxc_runtime_free(rt);
     mxc_transcript_cleanup(&t);
-    return MXC_ENOMEM;
+    return rc;
   }
   size_t nf = m->nfaults ? m->nfaults : 1;
   memset(m->fault_hits, 0, nf * sizeof *m->fault_hits);
@@ -687,8 +728,10 @@ int mxc_mock_reset(mxc_mock *m, const mxc_mock_config *cfg) {
   m->responses = 0;
   /* connections that stay open are recorded again in the new transcript */
   for (conn *c = m->conns; c; c = c->next)
-    if (c->state != CONN_CLOSED)
+    if (c->state != CONN_CLOSED) {
       c->record = mxc_transcript_connection(&m->transcript, c->id, c->peer);
+      mxc__tls_record(c);
+    }
   return 0;
 }
 
@@ -727,9 +770,11 @@ int mxc_mock_start(uv_loop_t *loop, const mxc_mock_config *cfg, mxc_mock **out) 
   rc = mxc_transcript_init(&m->transcript);
   if (rc)
     goto fail;
+  m->tls = cfg->tls;
   m->runtime_cfg = cfg->runtime;
+  m->runtime_cfg.secure_cookies |= cfg->tls != NULL;
   m->control = cfg->control;
-  m->rt = mxc_runtime_new(&cfg->runtime);
+  m->rt = mxc_runtime_new(&m->runtime_cfg);
   if (!m->rt) {
     rc = MXC_ENOMEM;
     goto fail;

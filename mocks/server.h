@@ -6,6 +6,7 @@
 #include "mocks/control.h"
 #include "mocks/faults.h"
 #include "mocks/runtime.h"
+#include "mocks/tls.h"
 #include "mocks/transcript.h"
 
 #include <cjson/cJSON.h>
@@ -28,13 +29,17 @@ typedef struct mxc_mock_config {
   uint64_t seed;           /* of the random fault schedule (p, random delays, garbage) */
   mxc_control control;     /* the /_mxconform/ API (serve mode); off by default */
   const char *scenario_id; /* label of the armed scenario, or NULL (copied) */
+  /* HTTPS with this material (borrowed: must outlive the mock; see mocks/tls.h); NULL: plain
+   * HTTP. Session cookies then carry Secure (runtime.secure_cookies is set). */
+  const mxc_tls_material *tls;
 } mxc_mock_config;
 
 typedef struct mxc_mock mxc_mock;
 typedef void (*mxc_mock_closed_cb)(mxc_mock *m, void *arg);
 
 /* Binds, listens and starts serving on loop. On success *out is the mock; on failure a
- * negative code (libuv's, e.g. UV_EADDRINUSE) and *out is NULL. */
+ * negative code (libuv's, e.g. UV_EADDRINUSE; MXC_EINVAL for a TLS handshake fault without
+ * cfg->tls) and *out is NULL. */
 int mxc_mock_start(uv_loop_t *loop, const mxc_mock_config *cfg, mxc_mock **out);
 /* The port the mock listens on (also after the listener closed because of a fault). */
 int mxc_mock_port(const mxc_mock *m);
@@ -48,11 +53,11 @@ cJSON *mxc_mock_transcript_take(mxc_mock *m);
 /* Starts afresh without closing the listener: a new runtime (no sessions, tokens or blocks),
  * a new transcript, fault counters at zero. With cfg, its runtime settings, faults and
  * scenario label replace the current ones (host, port, idle_ms and control are ignored);
- * with NULL the current ones stay. Live connections stay open. 0 or MXC_ENOMEM (then nothing
- * changed). */
+ * with NULL the current ones stay (as does TLS). Live connections stay open. 0, MXC_ENOMEM or
+ * MXC_EINVAL (a TLS handshake fault on a plain HTTP mock); then nothing changed. */
 int mxc_mock_reset(mxc_mock *m, const mxc_mock_config *cfg);
 /* Adds a fault at run time (copied); its counters start at zero, as do the others'.
- * MXC_EINVAL for a kind the mock cannot apply (unresolvable). */
+ * MXC_EINVAL for a kind the mock cannot apply (unresolvable; a TLS handshake kind over HTTP). */
 int mxc_mock_faults_add(mxc_mock *m, const mxc_fault *f);
 /* Removes every fault. */
 int mxc_mock_faults_clear(mxc_mock *m);

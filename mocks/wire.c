@@ -58,6 +58,7 @@ void mxc__conn_close(conn *c, const char *how, bool reset) {
     return;
   if (c->state == CONN_DRAINING && c->drain_how[0])
     how = c->drain_how; /* a fault was already closing it: that is how it ended */
+  mxc__tls_end(c, reset);
   c->state = CONN_CLOSED;
   mxc_transcript_connection_end(&c->mock->transcript, c->record, how, c->bytes_in, c->bytes_out);
   mxc__tx_free_all(c);
@@ -91,6 +92,7 @@ void mxc__conn_drain(conn *c) {
   c->state = CONN_DRAINING;
   mxc__tx_free_all(c);
   uv_timer_stop(&c->tx_timer);
+  mxc__tls_close_notify(c);
   c->shutdown_req.data = c;
   if (uv_shutdown(&c->shutdown_req, (uv_stream_t *)&c->tcp, on_shutdown) != 0) {
     mxc__conn_close(c, "server_closed", false);
@@ -123,6 +125,10 @@ static void on_write(uv_write_t *req, int status) {
 }
 
 int mxc__conn_write(conn *c, const char *data, size_t len) {
+  return c->tls ? mxc__tls_write(c, data, len) : mxc__conn_write_raw(c, data, len);
+}
+
+int mxc__conn_write_raw(conn *c, const char *data, size_t len) {
   write_req *w = malloc(sizeof *w + len);
   if (!w)
     return MXC_ENOMEM;
@@ -238,6 +244,13 @@ void mxc__tx_shape(tx *t, const mxc_fault *f, mxc_rng *rng, cJSON *frec) {
     t->len = t->headers_len + (body_len > (size_t)f->missing ? body_len - (size_t)f->missing : 0);
     t->end = TX_CLOSE;
     break;
+  case MXC_FAULT_TLS_CLOSE_NOTIFY_MID:
+  case MXC_FAULT_TLS_TRUNCATION: /* half the body (or of the headers when there is none) */
+    t->len =
+        t->len > t->headers_len + 1 ? t->headers_len + (t->len - t->headers_len) / 2 : t->len / 2;
+    t->end = TX_CLOSE;
+    t->abrupt = f->kind == MXC_FAULT_TLS_TRUNCATION;
+    break;
   case MXC_FAULT_CHUNKED_UNTERMINATED: /* serialised so by mxc__tx_from_response */
     t->end = TX_CLOSE;
     break;
@@ -320,6 +333,7 @@ static void tx_pump(conn *c) {
     case TX_CLOSE:
       if (t->end_how[0])
         snprintf(c->drain_how, sizeof c->drain_how, "%s", t->end_how);
+      c->abrupt_close |= t->abrupt;
       mxc__tx_free_all(c);
       c->close_after_writes = true;
       if (!c->writes_pending)

@@ -220,29 +220,36 @@ Test(e2e, hanging_client_is_killed_at_the_deadline, .timeout = 60) {
 }
 
 Test(e2e, passwords_never_reach_reports, .timeout = 60) {
-  char *junit = temp_path("junit.xml");
-  /* a client that puts the password in its message and on stderr */
+  /* every scenario's passwords, and a client that echoes the one it typed everywhere */
+  const char *secrets[] = {"s3cret-Alice", "not-her-Password", "r00t-Admin!", "hunter2-Bob",
+                           "still-Wrong", "Wr0ng-Root-pw"};
+  const char *kinds[] = {"junit", "tap", "json"};
+  char *paths[3];
+  for (size_t i = 0; i < 3; i++)
+    paths[i] = temp_path(kinds[i]);
   char *cmd = script("echo \"pw=$MXC_PASSWORD\" >&2\n"
                      "printf '{\"attempts\":[{\"status\":401,\"validation_message\":\"bad %s\"}],"
                      "\"restarted\":false,\"page\":\"Login\"}\\n' \"$MXC_PASSWORD\"");
-  char *args = mxc_asprintf("run --junit '%s' --client-cmd '%s'", junit, cmd);
+  char *args = mxc_asprintf("run --junit '%s' --tap '%s' --json '%s' --client-cmd '%s'", paths[0],
+                            paths[1], paths[2], cmd);
   free(cmd);
   char *out = NULL;
   int st = run_mxconform(args, &out);
   cr_expect_eq(st, 1, "%s", out);
-  char *xml = NULL;
-  cr_assert_eq(mxc_file_read(junit, 1u << 24, &xml, NULL), 0);
-  const char *secrets[] = {"s3cret-Alice", "not-her-Password", "r00t-Admin!"};
-  for (size_t i = 0; i < sizeof secrets / sizeof secrets[0]; i++) {
-    cr_expect_null(strstr(out, secrets[i]), "%s in the console output", secrets[i]);
-    cr_expect_null(strstr(xml, secrets[i]), "%s in the JUnit file", secrets[i]);
+  for (size_t k = 0; k < 3; k++) {
+    char *text = NULL;
+    cr_assert_eq(mxc_file_read(paths[k], 1u << 26, &text, NULL), 0, "no %s report", kinds[k]);
+    for (size_t i = 0; i < sizeof secrets / sizeof secrets[0]; i++) {
+      cr_expect_null(strstr(out, secrets[i]), "%s in the console output", secrets[i]);
+      cr_expect_null(strstr(text, secrets[i]), "%s in the %s report", secrets[i], kinds[k]);
+    }
+    free(text);
+    free(paths[k]);
   }
   /* and DENY-2 caught the echo */
   cr_expect(strstr(out, "the message contains the password") != NULL, "%s", out);
-  free(xml);
   free(out);
   free(args);
-  free(junit);
 }
 
 Test(e2e, cli_usage_and_exit_codes, .timeout = 30) {

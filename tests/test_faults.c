@@ -1000,7 +1000,8 @@ Test(faults, spec_parses_kinds_parameters_and_selectors, .timeout = 10) {
   for (int k = 1; k < MXC_FAULT__COUNT; k++) {
     char spec[64];
     const char *name = mxc_fault_kind_name((mxc_fault_kind)k);
-    snprintf(spec, sizeof spec, "login:%s%s", name,
+    snprintf(spec, sizeof spec, "%s:%s%s",
+             mxc_fault_stage_of((mxc_fault_kind)k) == MXC_STAGE_HANDSHAKE ? "*" : "login", name,
              k == MXC_FAULT_DELAY    ? ":ms=1"
              : k == MXC_FAULT_STATUS ? ":code=500"
                                      : "");
