@@ -203,6 +203,7 @@ int mxc_run_scenario(const mxc_scenario *sc, const mxc_run_options *opt, mxc_sce
   memset(&cs, 0, sizeof cs);
   char *case_json = NULL, *case_path = NULL, *work = NULL, *state = NULL, *base_url = NULL;
   mxc_fault *faults = NULL; /* shallow copies: owned by the scenario and the options */
+  mxc_tls_material *tls = NULL;
   uint64_t t0 = mxc_now_us();
   memset(res, 0, sizeof *res);
   res->sc = sc;
@@ -236,6 +237,13 @@ int mxc_run_scenario(const mxc_scenario *sc, const mxc_run_options *opt, mxc_sce
     unresolvable |= faults[i].kind == MXC_FAULT_UNRESOLVABLE;
   }
   res->seed = mxc_seed_mix(opt->seed, sc->id);
+  if (sc->https) { /* run-local certificates; ca.pem goes to the client as MXC_CA_FILE */
+    rc = mxc_tls_material_create(tmp, &tls);
+    if (rc) {
+      res->internal_error = mxc_asprintf("cannot make TLS certificates: %s", mxc_strerror(rc));
+      goto out;
+    }
+  }
   mxc_mock_config mcfg = {
       .host = "127.0.0.1",
       .port = 0,
@@ -243,6 +251,7 @@ int mxc_run_scenario(const mxc_scenario *sc, const mxc_run_options *opt, mxc_sce
       .faults = faults,
       .nfaults = sc->nfaults + opt->nfaults,
       .seed = res->seed,
+      .tls = tls,
   };
   rc = mxc_mock_start(&loop, &mcfg, &run.mock);
   if (rc) {
@@ -250,9 +259,12 @@ int mxc_run_scenario(const mxc_scenario *sc, const mxc_run_options *opt, mxc_sce
     goto out;
   }
   /* unresolvable: the client gets a name that no resolver knows (RFC 6761 .invalid) */
-  base_url = mxc_asprintf("http://%s:%d/", unresolvable ? "mxc-unreachable.invalid" : "127.0.0.1",
-                          mxc_mock_port(run.mock));
+  base_url =
+      mxc_asprintf("%s://%s:%d/", tls ? "https" : "http",
+                   unresolvable ? "mxc-unreachable.invalid" : "127.0.0.1", mxc_mock_port(run.mock));
   rc = base_url ? make_case(sc, base_url, state, &cs, &case_json) : MXC_ENOMEM;
+  if (rc == 0 && tls && !(cs.ca_file = mxc_strdup(mxc_tls_ca_file(tls))))
+    rc = MXC_ENOMEM;
   if (rc == 0)
     rc = mxc_file_write_atomic(case_path, case_json, strlen(case_json));
   if (rc) {
@@ -287,6 +299,7 @@ out:
   }
   if (uv_loop_close(&loop) != 0 && !res->internal_error)
     res->internal_error = mxc_strdup("a libuv handle was left open");
+  mxc_tls_material_free(tls); /* after the mock that used it */
 out_noloop:
   if (!res->transcript)
     res->transcript = cJSON_CreateObject();

@@ -34,7 +34,9 @@ static const char serve_usage[] =
     "  --transcript FILE   write the transcript as JSON to FILE when stopping\n"
     "  --fault SPEC        a fault, MATCH:KIND[:PARAM=VALUE,...] (repeatable; kept when a\n"
     "                      scenario is armed; 'mxconform faults' lists the kinds)\n"
-    "  --seed N            seed of the random fault schedule (default: from the clock)\n";
+    "  --seed N            seed of the random fault schedule (default: from the clock)\n"
+    "  --tls               serve HTTPS with run-local certificates; the ready line names the CA\n"
+    "                      bundle to trust: 'listening on https://HOST:PORT/ ca=PATH'\n";
 
 typedef struct serve_state {
   uv_loop_t *loop;
@@ -51,6 +53,9 @@ typedef struct serve_state {
   size_t ncli_faults;
   mxc_fault plan[96]; /* shallow: a scenario's faults, then --fault's */
   uint64_t seed;
+  bool tls;
+  char *tls_dir; /* private: ca.pem lives here while serving */
+  mxc_tls_material *tls_material;
 } serve_state;
 
 static char *r_user[] = {"User"};
@@ -197,6 +202,10 @@ int mxc_serve_main(int argc, char **argv) {
       fputs(serve_usage, stdout);
       return MXC_EXIT_PASS;
     }
+    if (strcmp(a, "--tls") == 0) {
+      st.tls = true;
+      continue;
+    }
     if ((strcmp(a, "--fault") == 0 || strcmp(a, "--seed") == 0) && !v) {
       fprintf(stderr, "mxconform serve: option '%s' needs a value\n", a);
       return serve_exit(&st, MXC_EXIT_USAGE);
@@ -283,6 +292,17 @@ int mxc_serve_main(int argc, char **argv) {
   cfg.host = host;
   cfg.port = port;
   cfg.control.enabled = true;
+  if (st.tls) {
+    st.tls_dir = mxc_tempdir_create("mxconform-serve-tls");
+    rc = st.tls_dir ? mxc_tls_material_create(st.tls_dir, &st.tls_material) : MXC_EIO;
+    if (rc) {
+      fprintf(stderr, "mxconform serve: cannot make TLS certificates: %s\n", mxc_strerror(rc));
+      st.exit_code = MXC_EXIT_INTERNAL;
+      uv_loop_close(&loop);
+      goto out;
+    }
+    cfg.tls = st.tls_material;
+  }
   cfg.control.arm = st.have_catalog ? arm : NULL;
   cfg.control.arm_arg = &st;
   rc = mxc_mock_start(&loop, &cfg, &st.mock);
@@ -298,8 +318,11 @@ int mxc_serve_main(int argc, char **argv) {
     uv_signal_start(&st.sigint, on_signal, SIGINT);
     uv_signal_start(&st.sigterm, on_signal, SIGTERM);
     bool v6 = strchr(host, ':') != NULL;
-    printf("listening on http://%s%s%s:%d/\n", v6 ? "[" : "", host, v6 ? "]" : "",
-           mxc_mock_port(st.mock));
+    printf("listening on %s://%s%s%s:%d/", st.tls ? "https" : "http", v6 ? "[" : "", host,
+           v6 ? "]" : "", mxc_mock_port(st.mock));
+    if (st.tls)
+      printf(" ca=%s", mxc_tls_ca_file(st.tls_material));
+    printf("\n");
     fflush(stdout);
     if (sc)
       fprintf(stderr, "mxconform serve: armed scenario %s\n", sc->id);
@@ -310,6 +333,11 @@ int mxc_serve_main(int argc, char **argv) {
   mxc_mock_free(st.mock);
   uv_loop_close(&loop);
 out:
+  mxc_tls_material_free(st.tls_material);
+  if (st.tls_dir) { /* the CA bundle goes with the run */
+    mxc_tree_remove(st.tls_dir);
+    free(st.tls_dir);
+  }
   if (st.accounts_given)
     mxc_accounts_free(st.accounts, st.naccounts);
   mxc_catalog_cleanup(&st.catalog);

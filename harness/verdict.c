@@ -406,6 +406,32 @@ static int check_csrf_after_restart(const mxc_verdict_input *in, mxc_check_resul
                     mxc_strdup("wire: every later request had its session's token or none"));
 }
 
+/* NET-5: the client refused the bad channel before sending anything on it. */
+static int check_no_data_over_failed_tls(const mxc_verdict_input *in, mxc_check_result *out) {
+  char *expected = mxc_strdup("wire: a bad TLS channel, and no application data over it");
+  int bad = 0;
+  const cJSON *c;
+  cJSON_ArrayForEach(c, cJSON_GetObjectItemCaseSensitive(in->transcript, "connections")) {
+    const cJSON *tls = cJSON_GetObjectItemCaseSensitive(c, "tls");
+    const char *hs = str_of(tls, "handshake");
+    bool failed = (hs && strcmp(hs, "failed") == 0) || str_of(tls, "fault");
+    if (!failed)
+      continue;
+    bad++;
+    int leaked = int_of(c, "app_data_before_failure", 0);
+    if (leaked > 0)
+      return set_result(out, false, MXC_SIDE_WIRE, expected,
+                        mxc_asprintf("wire: connection %d: %d bytes of application data over a "
+                                     "channel the client should have refused",
+                                     int_of(c, "id", -1), leaked));
+  }
+  if (bad == 0)
+    return set_result(out, false, MXC_SIDE_WIRE, expected,
+                      mxc_strdup("wire: no TLS channel failed (the fault never applied)"));
+  return set_result(out, true, MXC_SIDE_WIRE, expected,
+                    mxc_asprintf("wire: %d bad channel(s), no application data over them", bad));
+}
+
 static int check_credentials_in_body(const mxc_verdict_input *in, mxc_check_result *out) {
   const cJSON *x;
   cJSON_ArrayForEach(x, exchanges(in->transcript)) {
@@ -468,6 +494,7 @@ int mxc_verdict_check(const mxc_expectation *e, const mxc_verdict_input *in,
   case MXC_CHECK_PAGE_MATCHES_ROLES: return check_page_matches_roles(in, out);
   case MXC_CHECK_LOGIN_REQUESTS: return check_login_requests(e, in, out);
   case MXC_CHECK_LOGIN_ATTEMPTED: return check_login_attempted(in, out);
+  case MXC_CHECK_NO_DATA_OVER_FAILED_TLS: return check_no_data_over_failed_tls(in, out);
   case MXC_CHECK_CREDENTIALS_IN_BODY: return check_credentials_in_body(in, out);
   case MXC_CHECK_SESSION_COOKIE_ON_LOGIN: return check_each_login(in, out, false);
   case MXC_CHECK_CSRF_ON_LOGIN: return check_each_login(in, out, true);

@@ -46,6 +46,10 @@ typedef enum { MXC_VALUE_NONE, MXC_VALUE_INT, MXC_VALUE_BOOL, MXC_VALUE_STRING }
      "cookie")                                                                                     \
   XX(CSRF_AFTER_RESTART, "csrf_after_restart", MXC_SIDE_WIRE, false, NULL, MXC_VALUE_NONE,         \
      "after the 200 login no request carries a csrftoken other than its session's")                \
+  XX(NO_DATA_OVER_FAILED_TLS, "no_data_over_failed_tls", MXC_SIDE_WIRE, false, NULL,               \
+     MXC_VALUE_NONE,                                                                               \
+     "no application data (credentials) arrived over a TLS channel that failed or served a bad "   \
+     "certificate, and at least one such channel was refused")                                     \
   XX(CREDENTIALS_IN_BODY, "credentials_in_body", MXC_SIDE_WIRE, false, NULL, MXC_VALUE_NONE,       \
      "no password appeared in a request target or header")                                         \
   XX(SESSION_COOKIE_ON_LOGIN, "session_cookie_on_login", MXC_SIDE_WIRE, false, NULL,               \

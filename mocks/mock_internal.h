@@ -72,6 +72,7 @@ typedef struct conn {
   bool stalled;             /* a stall fault holds it: input is discarded */
   bool input_done;          /* no more requests are read (closing, stalled, rejected) */
   bool stale_armed;         /* a stale fault will close it when the tx timer fires */
+  uint64_t tx_deadline_ns;  /* when the tx timer wait ends (uv_hrtime); 0: none */
   tx *txq;                  /* answers not fully handed to libuv yet, in order */
   char drain_how[48];       /* how a drain ends in the transcript */
   struct mxc_tls_conn *tls; /* HTTPS engine (tls.c); NULL over plain HTTP */

@@ -278,8 +278,15 @@ void mxc__tx_free_all(conn *c) {
     tx_pop(c);
 }
 
+static void tx_timer_arm(conn *c);
+
 static void on_tx_timer(uv_timer_t *h) {
   conn *c = h->data;
+  if (c->tx_deadline_ns && uv_hrtime() < c->tx_deadline_ns) {
+    tx_timer_arm(c); /* woke early (whole-ms loop time): wait the rest */
+    return;
+  }
+  c->tx_deadline_ns = 0;
   if (c->stale_armed) {
     c->stale_armed = false;
     /* (c->url and c->body keep the last request until the next one begins: they cannot
@@ -292,9 +299,21 @@ static void on_tx_timer(uv_timer_t *h) {
   tx_pump(c);
 }
 
+/* Waits for c->tx_deadline_ns. The kernel stretches an epoll timeout by about 0.1% and libuv
+ * counts whole milliseconds, so the timer is asked for a little less than what is left and
+ * re-armed for the remainder: an injected delay ends within a fraction of a millisecond of
+ * its deadline (bench/fault-timing). */
+static void tx_timer_arm(conn *c) {
+  uint64_t now = uv_hrtime();
+  uint64_t left_ms = c->tx_deadline_ns > now ? (c->tx_deadline_ns - now) / 1000000u : 0;
+  uint64_t slack_ms = left_ms / 1000u + 1;
+  uv_update_time(c->mock->loop);
+  uv_timer_start(&c->tx_timer, on_tx_timer, left_ms > slack_ms ? left_ms - slack_ms : 0, 0);
+}
+
 static void tx_timer_start(conn *c, uint64_t ms) {
-  uv_update_time(c->mock->loop); /* the loop's cached time may be stale: delays are exact */
-  uv_timer_start(&c->tx_timer, on_tx_timer, ms, 0);
+  c->tx_deadline_ns = uv_hrtime() + ms * 1000000u;
+  tx_timer_arm(c);
 }
 
 /* Sends as much of the queue as its shapes allow now; timers and write completions call it
@@ -369,6 +388,7 @@ void mxc__tx_enqueue(conn *c, tx *t) {
   *tail = t;
   if (c->stale_armed) { /* a new answer: the connection is in use again */
     c->stale_armed = false;
+    c->tx_deadline_ns = 0;
     uv_timer_stop(&c->tx_timer);
   }
   tx_pump(c);

@@ -13,6 +13,8 @@ packages=(
   libssl-dev                            # HTTPS in the mock
   ca-certificates
   curl                                  # the curl command line, an independent client in tests
+  python3                               # examples/adapters/python_client.py in the adapter tests
+  nodejs                                # examples/adapters/node_client.mjs (also pulled in by node-llhttp)
 )
 
 if ! command -v dpkg-query >/dev/null 2>&1; then

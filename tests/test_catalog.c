@@ -30,18 +30,13 @@ static char *write_temp(const char *name, const char *text) {
   return path;
 }
 
-Test(catalog, every_rule_is_covered_but_the_tls_one, .timeout = 30) {
+Test(catalog, every_rule_is_covered, .timeout = 30) {
   char *out = NULL;
   int st = mxconform("list --coverage", &out);
-  /* NET-5 needs HTTPS in the mock (issue 5): the one rule allowed to be uncovered for now.
-   * When its scenarios exist this test must be tightened to "exit 0, nothing uncovered". */
-  size_t uncovered = 0;
-  for (const char *p = strstr(out, "NOT COVERED"); p; p = strstr(p + 1, "NOT COVERED"))
-    uncovered++;
-  bool net5 = strstr(out, "NET-5    MUST     0 scenario(s)  NOT COVERED") != NULL;
-  cr_expect(uncovered == 0 || (uncovered == 1 && net5), "uncovered rules:\n%s", out);
-  cr_expect_eq(st, uncovered ? 1 : 0, "exit %d:\n%s", st, out);
+  cr_expect_eq(st, 0, "exit %d:\n%s", st, out);
+  cr_expect_null(strstr(out, "NOT COVERED"), "%s", out);
   cr_expect(strstr(out, "OK-1     MUST") != NULL, "%s", out);
+  cr_expect(strstr(out, "NET-5    MUST") != NULL, "%s", out);
   free(out);
 }
 
