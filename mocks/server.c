@@ -98,6 +98,23 @@ typedef struct fault_pick {
   size_t nshapes;
 } fault_pick;
 
+/* The selectors every fault shares, applied to fault i for a match on connection c: conn,
+ * nth, times, p. Counts the match and, when selected, the hit. */
+static bool fault_selects(mxc_mock *m, size_t i, const conn *c) {
+  const mxc_fault *f = &m->faults[i];
+  if (f->conn && (uint64_t)f->conn != c->id)
+    return false;
+  int seen = ++m->fault_seen[i];
+  if (f->nth && seen != f->nth)
+    return false;
+  if (f->times && m->fault_hits[i] >= f->times)
+    return false;
+  if (f->p > 0 && f->p < 1 && mxc_rng_unit(&m->rng) >= f->p)
+    return false;
+  m->fault_hits[i]++;
+  return true;
+}
+
 static void faults_pick(mxc_mock *m, const conn *c, const char *action, fault_pick *out) {
   memset(out, 0, sizeof *out);
   for (size_t i = 0; i < m->nfaults; i++) {
@@ -111,16 +128,8 @@ static void faults_pick(mxc_mock *m, const conn *c, const char *action, fault_pi
       continue;
     if (strcmp(f->match, "*") != 0 && strcmp(f->match, action) != 0)
       continue;
-    if (f->conn && (uint64_t)f->conn != c->id)
+    if (!fault_selects(m, i, c))
       continue;
-    int seen = ++m->fault_seen[i];
-    if (f->nth && seen != f->nth)
-      continue;
-    if (f->times && m->fault_hits[i] >= f->times)
-      continue;
-    if (f->p > 0 && f->p < 1 && mxc_rng_unit(&m->rng) >= f->p)
-      continue;
-    m->fault_hits[i]++;
     if (stage == MXC_STAGE_REPLACE)
       out->replace = f;
     else
@@ -135,17 +144,8 @@ static mxc_fault_kind faults_pick_handshake(mxc_mock *m, const conn *c) {
     const mxc_fault *f = &m->faults[i];
     if (mxc_fault_stage_of(f->kind) != MXC_STAGE_HANDSHAKE)
       continue;
-    if (f->conn && (uint64_t)f->conn != c->id)
-      continue;
-    int seen = ++m->fault_seen[i];
-    if (f->nth && seen != f->nth)
-      continue;
-    if (f->times && m->fault_hits[i] >= f->times)
-      continue;
-    if (f->p > 0 && f->p < 1 && mxc_rng_unit(&m->rng) >= f->p)
-      continue;
-    m->fault_hits[i]++;
-    return f->kind;
+    if (fault_selects(m, i, c))
+      return f->kind;
   }
   return MXC_FAULT_NONE;
 }
