@@ -68,7 +68,7 @@ static const struct param {
     {"median_ms", P_DOUBLE, K(DELAY), 0.001, 600000, offsetof(mxc_fault, median_ms),
      "lognormal delay, median"},
     {"sigma", P_DOUBLE, K(DELAY), 0, 10, offsetof(mxc_fault, sigma), "lognormal delay, shape"},
-    {"bytes", P_INT, K(GARBAGE) | K(DRIBBLE) | K(CLOSE_AFTER_BYTES), 1, 1 << 20,
+    {"bytes", P_INT, K(GARBAGE) | K(DRIBBLE) | K(CLOSE_AFTER_BYTES) | K(CHUNKED), 1, 1 << 20,
      offsetof(mxc_fault, bytes), "byte count"},
     {"interval_ms", P_INT, K(DRIBBLE), 0, 600000, offsetof(mxc_fault, interval_ms),
      "pause between writes"},
@@ -88,7 +88,10 @@ static const struct param *param_find(const char *name) {
 
 static void set_defaults(mxc_fault *f) {
   f->after = 1;
-  f->bytes = f->kind == MXC_FAULT_GARBAGE ? 64 : f->kind == MXC_FAULT_CLOSE_AFTER_BYTES ? 10 : 1;
+  f->bytes = f->kind == MXC_FAULT_GARBAGE             ? 64
+             : f->kind == MXC_FAULT_CLOSE_AFTER_BYTES ? 10
+             : f->kind == MXC_FAULT_CHUNKED           ? 16
+                                                      : 1;
   f->interval_ms = 10;
   f->rate = 1000;
   f->missing = 1;

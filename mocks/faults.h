@@ -61,6 +61,12 @@ typedef enum {
      "the body cut `missing` bytes (default 1) short of its Content-Length, then close")           \
   XX(CHUNKED_UNTERMINATED, "chunked_unterminated", MXC_STAGE_SHAPE,                                \
      "the body sent chunked without its last chunk, then close")                                   \
+  XX(CHUNKED, "chunked", MXC_STAGE_SHAPE,                                                          \
+     "the answer sent chunked, in `bytes`-byte chunks (default 16), properly terminated")          \
+  XX(CONNECTION_CLOSE, "connection_close", MXC_STAGE_SHAPE,                                        \
+     "the answer says Connection: close, and the server closes after it")                          \
+  XX(EXPIRE_SESSIONS, "expire_sessions", MXC_STAGE_SHAPE,                                          \
+     "after the answer every session expires, as after a long pause (auth tokens survive)")        \
   XX(STALE, "stale", MXC_STAGE_SHAPE,                                                              \
      "the answer keeps the connection alive, then the server closes it after `idle_ms` idle")      \
   XX(TLS_UNTRUSTED, "tls_untrusted", MXC_STAGE_HANDSHAKE,                                          \

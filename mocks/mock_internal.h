@@ -27,6 +27,14 @@ typedef enum {
   TX_STALE, /* looks kept alive, then the server closes it after stale_ms idle */
 } tx_end;
 
+/* How an answer's body is framed: Content-Length, or chunked (the chunked and
+ * chunked_unterminated faults). */
+typedef struct tx_framing {
+  bool chunked;
+  bool unterminated;  /* no last chunk */
+  size_t chunk_bytes; /* 0: the whole body in one chunk */
+} tx_framing;
+
 /* One answer on its way out, with the shape faults gave it. */
 typedef struct tx {
   struct tx *next;
@@ -125,10 +133,10 @@ int mxc__conn_write(conn *c, const char *data, size_t len);
 int mxc__conn_write_raw(conn *c, const char *data, size_t len);
 /* Whether answers are still on their way out. */
 bool mxc__conn_busy(const conn *c);
-/* Serialises an answer (Content-Length framing, or chunked without its last chunk when
- * `unterminated_chunks`) and records status and cookies in rec. NULL on out of memory. */
+/* Serialises an answer framed as `fr` says (NULL: Content-Length) and records status and
+ * cookies in rec. NULL on out of memory. */
 tx *mxc__tx_from_response(const conn *c, const mxc_http_response *res, cJSON *rec, bool keep_alive,
-                          bool http10, bool unterminated_chunks);
+                          bool http10, const tx_framing *fr);
 /* An answer of raw bytes (possibly none) with the given end. NULL on out of memory. */
 tx *mxc__tx_raw(const char *data, size_t len, tx_end end);
 /* Names the fault an answer's close comes from ("fault_<kind>" in the transcript). */

@@ -229,7 +229,7 @@ static void conn_reject(conn *c, int status, const char *reason) {
   cJSON_Delete(body);
   res.status = status;
   c->input_done = true;
-  tx *t = mxc__tx_from_response(c, &res, rec, false, false, false);
+  tx *t = mxc__tx_from_response(c, &res, rec, false, false, NULL);
   mxc_http_response_cleanup(&res);
   if (t)
     mxc__tx_enqueue(c, t);
@@ -243,7 +243,7 @@ static bool conn_handle_control(conn *c, const char *method, bool keep_alive, bo
   tx *t = NULL;
   if (mxc_control_handle(c->mock, &c->mock->control, method, c->url.data, c->body.data, c->body.len,
                          &res) == 0)
-    t = mxc__tx_from_response(c, &res, NULL, keep_alive, http10, false);
+    t = mxc__tx_from_response(c, &res, NULL, keep_alive, http10, NULL);
   mxc_http_response_cleanup(&res);
   if (!t) {
     mxc__conn_close(c, "server_error", false);
@@ -255,7 +255,7 @@ static bool conn_handle_control(conn *c, const char *method, bool keep_alive, bo
 
 /* The answer a REPLACE fault sends instead of the runtime's. */
 static tx *fault_answer(mxc_mock *m, const conn *c, const mxc_fault *f, cJSON *rec, bool keep_alive,
-                        bool http10, bool unterminated) {
+                        bool http10, const tx_framing *fr) {
   static const char bad_status[] = "HTTP/1.1 OK\r\nContent-Type: application/json\r\n"
                                    "Content-Length: 2\r\n\r\n{}";
   switch (f->kind) {
@@ -283,7 +283,7 @@ static tx *fault_answer(mxc_mock *m, const conn *c, const mxc_fault *f, cJSON *r
   mxc_http_response_add_header(&res, "Content-Type: %s", a.content_type);
   for (size_t i = 0; i < a.nheaders; i++)
     mxc_http_response_add_header(&res, "%s", a.headers[i]);
-  tx *t = res.body ? mxc__tx_from_response(c, &res, rec, keep_alive, http10, unterminated) : NULL;
+  tx *t = res.body ? mxc__tx_from_response(c, &res, rec, keep_alive, http10, fr) : NULL;
   mxc_http_response_cleanup(&res);
   return t;
 }
@@ -309,14 +309,24 @@ static bool conn_handle_request(conn *c) {
     faults_pick(m, c, action, &pick);
   }
   cJSON *frecs = NULL;
-  bool unterminated = false;
+  tx_framing framing = {0};
+  bool expire = false;
   if (pick.replace || pick.nshapes) {
     frecs = cJSON_AddArrayToObject(rec, "faults");
     if (pick.replace)
       cJSON_AddItemToArray(frecs, mxc_fault_to_json(pick.replace));
     for (size_t i = 0; i < pick.nshapes; i++) {
-      cJSON_AddItemToArray(frecs, mxc_fault_to_json(pick.shapes[i]));
-      unterminated |= pick.shapes[i]->kind == MXC_FAULT_CHUNKED_UNTERMINATED;
+      const mxc_fault *f = pick.shapes[i];
+      cJSON_AddItemToArray(frecs, mxc_fault_to_json(f));
+      if (f->kind == MXC_FAULT_CHUNKED || f->kind == MXC_FAULT_CHUNKED_UNTERMINATED) {
+        framing.chunked = true;
+        framing.unterminated |= f->kind == MXC_FAULT_CHUNKED_UNTERMINATED;
+        if (f->kind == MXC_FAULT_CHUNKED)
+          framing.chunk_bytes = (size_t)f->bytes;
+      }
+      if (f->kind == MXC_FAULT_CONNECTION_CLOSE)
+        keep_alive = false;
+      expire |= f->kind == MXC_FAULT_EXPIRE_SESSIONS;
     }
   }
   bool refuse = refused_due(m);
@@ -337,15 +347,17 @@ static bool conn_handle_request(conn *c) {
   tx *t;
   if (pick.replace) {
     mxc_runtime_observe(m->rt, &req, rec); /* the runtime never sees it; the wire does */
-    t = fault_answer(m, c, pick.replace, rec, keep_alive, http10, unterminated);
+    t = fault_answer(m, c, pick.replace, rec, keep_alive, http10, &framing);
     if (t && t->end != TX_KEEP)
       mxc__tx_blame(t, pick.replace->kind);
   } else {
     mxc_http_response res = {0};
     mxc_runtime_handle(m->rt, &req, &res, rec);
-    t = mxc__tx_from_response(c, &res, rec, keep_alive, http10, unterminated);
+    t = mxc__tx_from_response(c, &res, rec, keep_alive, http10, &framing);
     mxc_http_response_cleanup(&res);
   }
+  if (expire) /* as if the user came back much later: only auth tokens are left */
+    mxc_runtime_expire_sessions(m->rt);
   if (!t) {
     mxc__conn_close(c, "server_error", false);
     return false;

@@ -164,9 +164,9 @@ tx *mxc__tx_raw(const char *data, size_t len, tx_end end) {
 }
 
 tx *mxc__tx_from_response(const conn *c, const mxc_http_response *res, cJSON *rec, bool keep_alive,
-                          bool http10, bool unterminated_chunks) {
+                          bool http10, const tx_framing *fr) {
   mxc_buf out;
-  mxc_buf_init(&out, MXC_MOCK_MAX_BODY * 2);
+  mxc_buf_init(&out, MXC_MOCK_MAX_BODY * 3);
   int rc = mxc_buf_printf(&out, "HTTP/1.1 %d %s\r\n", res->status, status_reason(res->status));
   cJSON *cookies = rec ? cJSON_AddArrayToObject(rec, "set_cookies") : NULL;
   for (size_t i = 0; rc == 0 && i < res->nheaders; i++) {
@@ -175,7 +175,8 @@ tx *mxc__tx_from_response(const conn *c, const mxc_http_response *res, cJSON *re
       cJSON_AddItemToArray(cookies, cJSON_CreateString(res->headers[i] + 12));
   }
   bool body = res->body_len && !c->head;
-  if (rc == 0 && unterminated_chunks)
+  bool chunked = fr && fr->chunked;
+  if (rc == 0 && chunked)
     rc = mxc_buf_printf(&out, "Transfer-Encoding: chunked\r\n");
   else if (rc == 0)
     rc = mxc_buf_printf(&out, "Content-Length: %zu\r\n", res->body_len);
@@ -186,12 +187,21 @@ tx *mxc__tx_from_response(const conn *c, const mxc_http_response *res, cJSON *re
   if (rc == 0)
     rc = mxc_buf_append(&out, "\r\n", 2);
   size_t headers_len = out.len;
-  if (rc == 0 && unterminated_chunks && body) /* one chunk, and no "0\r\n\r\n" after it */
-    rc = mxc_buf_printf(&out, "%zx\r\n", res->body_len);
-  if (rc == 0 && body)
+  if (chunked) {
+    size_t step = fr->chunk_bytes ? fr->chunk_bytes : (res->body_len ? res->body_len : 1);
+    for (size_t off = 0; rc == 0 && body && off < res->body_len; off += step) {
+      size_t n = res->body_len - off < step ? res->body_len - off : step;
+      rc = mxc_buf_printf(&out, "%zx\r\n", n);
+      if (rc == 0)
+        rc = mxc_buf_append(&out, res->body + off, n);
+      if (rc == 0)
+        rc = mxc_buf_append(&out, "\r\n", 2);
+    }
+    if (rc == 0 && !fr->unterminated && !c->head)
+      rc = mxc_buf_append(&out, "0\r\n\r\n", 5);
+  } else if (rc == 0 && body) {
     rc = mxc_buf_append(&out, res->body, res->body_len);
-  if (rc == 0 && unterminated_chunks && body)
-    rc = mxc_buf_append(&out, "\r\n", 2);
+  }
   tx *t = rc == 0 ? mxc__tx_raw(out.data, out.len, keep_alive ? TX_KEEP : TX_CLOSE) : NULL;
   if (t)
     t->headers_len = headers_len;
