@@ -139,7 +139,8 @@ static int load_accounts(load_ctx *cx, const cJSON *arr, const char *base, mxc_a
 }
 
 static int load_runtime(load_ctx *cx, const cJSON *o, mxc_scenario *sc) {
-  static const char *const keys[] = {"block_ms", "session_idle_ms", "csrf", NULL};
+  static const char *const keys[] = {"block_ms", "session_idle_ms", "csrf", "host_prefix_cookies",
+                                     NULL};
   if (!cJSON_IsObject(o))
     return bad(cx, "$.runtime", "expected an object, got %s", type_name(o));
   if (only_keys(cx, o, "$.runtime", keys))
@@ -153,6 +154,10 @@ static int load_runtime(load_ctx *cx, const cJSON *o, mxc_scenario *sc) {
           (strcmp(v->valuestring, "record") != 0 && strcmp(v->valuestring, "enforce") != 0))
         return bad(cx, path, "expected \"record\" or \"enforce\"");
       sc->runtime.csrf_enforce = strcmp(v->valuestring, "enforce") == 0;
+    } else if (strcmp(v->string, "host_prefix_cookies") == 0) {
+      if (!cJSON_IsBool(v))
+        return bad(cx, path, "expected true or false");
+      sc->runtime.host_prefix_cookies = cJSON_IsTrue(v);
     } else {
       if (!cJSON_IsNumber(v) || v->valuedouble < 1 || v->valuedouble > 86400000.0 ||
           v->valuedouble != (double)(long long)v->valuedouble)

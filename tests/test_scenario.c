@@ -351,6 +351,7 @@ BAD(fault_unknown_param, "$.faults[0].code", "not a parameter of fault kind 'ref
 BAD(fault_out_of_range, "$.faults[0].code", "100 to 599")
 BAD(runtime_bad_csrf, "$.runtime.csrf", "\"enforce\"")
 BAD(runtime_out_of_range, "$.runtime.block_ms", "from 1 to")
+BAD(runtime_host_prefix_wrong_type, "$.runtime.host_prefix_cookies", "true or false")
 
 Test(scenario, catalog_reports_every_bad_file, .timeout = 10) {
   char *dir = src_path(BAD_DIR);
