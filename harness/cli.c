@@ -202,14 +202,17 @@ static int load(const cli_options *o, mxc_catalog *cat) {
 typedef struct run_view {
   mxc_level level;
   const mxc_baseline *baseline;
+  size_t failed;
+  uint64_t started_us;
 } run_view;
 
 static void on_result(mxc_scenario_result *r, size_t index, size_t total, void *arg) {
-  const run_view *v = arg;
-  (void)index;
-  (void)total;
+  run_view *v = arg;
   mxc_baseline_mark(v->baseline, r);
   mxc_console_scenario(stdout, r, v->level);
+  v->failed += r->verdict != MXC_VERDICT_PASS && !r->baseline_reason;
+  mxc_console_progress(stderr, index + 1, total, v->failed,
+                       (double)(mxc_now_us() - v->started_us) / 1000.0);
 }
 
 static int cmd_run(const cli_options *o) {
@@ -228,7 +231,8 @@ static int cmd_run(const cli_options *o) {
     }
   }
   mxc_level level = (mxc_level)o->level;
-  run_view view = {.level = level, .baseline = o->baseline ? &baseline : NULL};
+  run_view view = {
+      .level = level, .baseline = o->baseline ? &baseline : NULL, .started_us = mxc_now_us()};
   uint64_t seed = o->seed_given ? o->seed : mxc_cli_clock_seed();
   fprintf(stderr, "mxconform: seed %llu\n", (unsigned long long)seed);
   mxc_run_options ro = {
@@ -267,6 +271,7 @@ static int cmd_run(const cli_options *o) {
     mxc_catalog_cleanup(&cat);
     return MXC_EXIT_INTERNAL;
   }
+  run.agent = o->agent;
   int exit_code = run.failed ? MXC_EXIT_FAIL : MXC_EXIT_PASS;
   if (mxc_run_interrupted()) /* reports are still written, marked incomplete */
     exit_code = 128 + mxc_run_interrupted();

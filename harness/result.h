@@ -28,6 +28,7 @@ typedef struct mxc_scenario_result {
 
 typedef struct mxc_run_result {
   const char *client_desc; /* "built-in reference client" or the command */
+  const char *agent;       /* --agent: the client's name in reports, or NULL */
   mxc_level level;         /* checks at this level or above fail the run */
   uint64_t seed;           /* the run's seed; each scenario's is derived from it and its ID */
   mxc_scenario_result *results;

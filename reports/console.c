@@ -1,13 +1,40 @@
 /* Console reporter: a block per scenario, and the closing "N passed, N failed" line. */
 #include "reports/report.h"
 
+#include <stdbool.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+
+/* Colour on a terminal unless NO_COLOR is set (https://no-color.org); plain in files and CI. */
+static bool use_colour(FILE *out) {
+  const char *no = getenv("NO_COLOR");
+  return isatty(fileno(out)) && !(no && *no);
+}
+
+void mxc_console_progress(FILE *err, size_t done, size_t total, size_t failed, double elapsed_ms) {
+  if (!isatty(fileno(err)))
+    return; /* line-oriented output stays clean in CI logs */
+  fprintf(err, "\r%zu/%zu done, %zu failed, %.1f s ", done, total, failed, elapsed_ms / 1000.0);
+  if (done == total)
+    fputs("\r\033[K", err);
+  fflush(err);
+}
 
 void mxc_console_scenario(FILE *out, const mxc_scenario_result *r, mxc_level level) {
   const char *tag = r->baseline_stale    ? "STALE"
                     : r->baseline_reason ? "XFAIL"
                                          : mxc_verdict_name(r->verdict);
-  fprintf(out, "%-5s %s  (%.0f ms)\n", tag, r->sc->id, r->duration_ms);
+  const char *on = "", *off = "";
+  if (use_colour(out)) {
+    on = r->baseline_reason && !r->baseline_stale               ? "\033[33m"
+         : r->verdict == MXC_VERDICT_PASS && !r->baseline_stale ? "\033[32m"
+                                                                : "\033[1;31m";
+    off = "\033[0m";
+  }
+  if (isatty(fileno(stderr)) && isatty(fileno(out)))
+    fputs("\r\033[K", out); /* over the progress line */
+  fprintf(out, "%s%-5s%s %s  (%.0f ms)\n", on, tag, off, r->sc->id, r->duration_ms);
   if (r->baseline_stale)
     fprintf(out, "      baselined (%s) but it passes: remove it from the baseline\n",
             r->baseline_reason);

@@ -173,6 +173,13 @@ int mxc_junit_write(const char *path, const mxc_run_result *run) {
                           " tests=\"%zu\" failures=\"%zu\" errors=\"%zu\" skipped=\"%zu\" "
                           "time=\"%.3f\" timestamp=\"%s\">\n    <properties>\n",
                           tests, failures, errors, skipped, time_ms / 1000.0, stamp);
+    if (!rc && run->agent) {
+      rc = mxc_buf_printf(&b, "      <property name=\"agent\"");
+      if (!rc)
+        rc = attr(&b, "value", run->agent);
+      if (!rc)
+        rc = mxc_buf_printf(&b, "/>\n");
+    }
     if (!rc)
       rc = mxc_buf_printf(&b, "      <property name=\"client\"");
     if (!rc)

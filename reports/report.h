@@ -10,6 +10,8 @@
 /* Console: a block per scenario as it finishes, then the summary ending "N passed, N failed". */
 void mxc_console_scenario(FILE *out, const mxc_scenario_result *r, mxc_level level);
 void mxc_console_summary(FILE *out, const mxc_run_result *run);
+/* A live "done/total, failures, elapsed" line on a terminal (nothing when err is not one). */
+void mxc_console_progress(FILE *err, size_t done, size_t total, size_t failed, double elapsed_ms);
 
 /* JUnit XML, written to a temporary name and renamed. Returns 0 or a negative code. */
 int mxc_junit_write(const char *path, const mxc_run_result *run);
