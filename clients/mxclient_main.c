@@ -9,7 +9,8 @@
 #include <string.h>
 
 static const char usage[] =
-    "usage: mxclient [--case FILE]\n"
+    "usage: mxclient [--case FILE] [--defect NAME]\n"
+    "       mxclient --defects | --help | --version\n"
     "\n"
     "Runs one sign-in case against a Mendix runtime, as the app of the 'Authenticating Users'\n"
     "page does, and prints the result JSON as the last line of standard output.\n"

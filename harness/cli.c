@@ -36,11 +36,11 @@ static const char usage_text[] =
     "  --junit FILE       also write a JUnit XML report to FILE\n"
     "  --tap FILE         also write a TAP 14 report to FILE\n"
     "  --json FILE        also write the whole run as JSON (docs/report-schema.json) to FILE\n"
-    "  --agent NAME       label the run (the client's name) in the JSON report\n"
+    "  --agent NAME       label the run (the client's name) in the JUnit and JSON reports\n"
     "  --fault SPEC       add a fault to every selected scenario, MATCH:KIND[:PARAM=VALUE,...]\n"
     "                     (repeatable; e.g. login:delay:ms=300, login:reset:p=0.25;\n"
     "                     'mxconform faults' lists the kinds)\n"
-    "  --jobs N           scenarios run at once (default: the number of CPUs)\n"
+    "  --jobs N           scenarios run at once (default: the number of CPUs, at most 8)\n"
     "  --shard K/N        only the Kth of N round-robin shards of the selection (CI matrices)\n"
     "  --seed N           seed of the random fault schedules (default: from the clock; the\n"
     "                     seed is printed and recorded in the reports)\n"
@@ -54,7 +54,9 @@ static const char usage_text[] =
     "                     rule has none\n"
     "\n"
     "Exit status: 0 all selected scenarios passed, 1 a conformance failure or client error,\n"
-    "2 bad usage or an invalid scenario file, 3 an internal error.\n";
+    "2 bad usage or an invalid scenario or baseline file, 3 an internal error, 128+N when\n"
+    "signal N (SIGINT, SIGTERM) interrupted the run (its reports are written, marked\n"
+    "incomplete).\n";
 
 typedef struct cli_options {
   mxc_fault faults[32];
