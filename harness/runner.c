@@ -122,7 +122,7 @@ static uint64_t deadline_for(const mxc_case *cs) {
   return steps * (uint64_t)cs->timeout_ms + MXC_DRIVER_GRACE_MS;
 }
 
-static void judge(const mxc_scenario *sc, const mxc_run_options *opt, mxc_scenario_result *res) {
+static void judge(const mxc_scenario *sc, mxc_level level, mxc_scenario_result *res) {
   const char **passwords =
       calloc(sc->client.nattempts ? sc->client.nattempts : 1, sizeof *passwords);
   res->checks = calloc(sc->nexpect, sizeof *res->checks);
@@ -146,7 +146,7 @@ static void judge(const mxc_scenario *sc, const mxc_run_options *opt, mxc_scenar
     if (mxc_verdict_check(&sc->expect[i], &in, &res->checks[res->nchecks]) != 0)
       continue;
     mxc_check_result *c = &res->checks[res->nchecks++];
-    if (!c->passed && mxc_level_counts(c->level, opt->level))
+    if (!c->passed && mxc_level_counts(c->level, level))
       failed = true;
   }
   free(passwords);
@@ -193,6 +193,13 @@ static void redact_result(const mxc_scenario *sc, mxc_scenario_result *res) {
     redact_str(res->checks[i].seen, secrets, n);
   }
   free(secrets);
+}
+
+void mxc_judge_scenario(const mxc_scenario *sc, mxc_level level, mxc_scenario_result *res) {
+  if (!res->transcript)
+    res->transcript = cJSON_CreateObject();
+  judge(sc, level, res);
+  redact_result(sc, res);
 }
 
 int mxc_run_scenario(const mxc_scenario *sc, const mxc_run_options *opt, mxc_scenario_result *res) {
@@ -303,8 +310,7 @@ out:
 out_noloop:
   if (!res->transcript)
     res->transcript = cJSON_CreateObject();
-  judge(sc, opt, res);
-  redact_result(sc, res);
+  mxc_judge_scenario(sc, opt->level, res);
   mxc_case_cleanup(&cs);
   free(faults);
   free(case_json);

@@ -38,6 +38,10 @@ int mxc_run_interrupted(void);
  * (expected failures), errors. */
 void mxc_run_count(mxc_run_result *run, const mxc_scenario_result *r);
 
+/* Judges a scenario whose client outcome and transcript are in *res (the agent flow fills
+ * them itself), then masks every password of the scenario in it. */
+void mxc_judge_scenario(const mxc_scenario *sc, mxc_level level, mxc_scenario_result *res);
+
 /* Runs one scenario into *res. Returns 0 or a negative code (res->internal_error says why). */
 int mxc_run_scenario(const mxc_scenario *sc, const mxc_run_options *opt, mxc_scenario_result *res);
 

@@ -3,12 +3,15 @@
 
 #include "common/mxc_error.h"
 #include "common/mxc_util.h"
+#include "harness/agents.h"
 #include "harness/cli.h"
 #include "harness/scenario.h"
 #include "mocks/control.h"
 #include "mocks/server.h"
 
+#include <errno.h>
 #include <signal.h>
+#include <sys/stat.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,6 +38,12 @@ static const char serve_usage[] =
     "  --fault SPEC        a fault, MATCH:KIND[:PARAM=VALUE,...] (repeatable; kept when a\n"
     "                      scenario is armed; 'mxconform faults' lists the kinds)\n"
     "  --seed N            seed of the random fault schedule (default: from the clock)\n"
+    "  --agents DIR        run the catalog for agents (apps on devices): GET /_mxconform/next\n"
+    "                      ?agent=NAME gives the next case (each with its own mock), POST\n"
+    "                      /_mxconform/result?agent=NAME takes its result line; each agent's\n"
+    "                      reports go to DIR/NAME.junit.xml, .json and .tap (docs/adapters.md)\n"
+    "  --filter GLOB, --level LEVEL  with --agents, as for run\n"
+    "  --public-host HOST  with --agents: the host agents must use to reach this machine\n"
     "  --tls               serve HTTPS with run-local certificates; the ready line names the CA\n"
     "                      bundle to trust: 'listening on https://HOST:PORT/ ca=PATH'\n";
 
@@ -56,6 +65,7 @@ typedef struct serve_state {
   bool tls;
   char *tls_dir; /* private: ca.pem lives here while serving */
   mxc_tls_material *tls_material;
+  mxc_agents *agents; /* --agents DIR: the agent flow */
 } serve_state;
 
 static char *r_user[] = {"User"};
@@ -134,6 +144,7 @@ static void on_signal(uv_signal_t *h, int signum) {
   fprintf(stderr, "mxconform serve: %s, stopping\n", signum == SIGINT ? "SIGINT" : "SIGTERM");
   uv_close((uv_handle_t *)&st->sigint, NULL);
   uv_close((uv_handle_t *)&st->sigterm, NULL);
+  mxc_agents_close(st->agents);
   mxc_mock_stop(st->mock, on_stopped, st);
 }
 
@@ -190,6 +201,7 @@ static int serve_exit(serve_state *st, int code) {
 
 int mxc_serve_main(int argc, char **argv) {
   const char *listen = NULL, *accounts = NULL, *scenario = NULL;
+  const char *agents_dir = NULL, *filter = NULL, *level_text = "must", *public_host = NULL;
   const char *dir = MXC_SOURCE_DIR "/scenarios";
   static serve_state st; /* large: not on the stack */
   st = (serve_state){.exit_code = MXC_EXIT_PASS,
@@ -234,12 +246,16 @@ int mxc_serve_main(int argc, char **argv) {
       i++;
       continue;
     }
-    const char **slot = strcmp(a, "--listen") == 0       ? &listen
-                        : strcmp(a, "--accounts") == 0   ? &accounts
-                        : strcmp(a, "--scenario") == 0   ? &scenario
-                        : strcmp(a, "--scenarios") == 0  ? &dir
-                        : strcmp(a, "--transcript") == 0 ? &st.transcript_path
-                                                         : NULL;
+    const char **slot = strcmp(a, "--listen") == 0        ? &listen
+                        : strcmp(a, "--accounts") == 0    ? &accounts
+                        : strcmp(a, "--scenario") == 0    ? &scenario
+                        : strcmp(a, "--scenarios") == 0   ? &dir
+                        : strcmp(a, "--transcript") == 0  ? &st.transcript_path
+                        : strcmp(a, "--agents") == 0      ? &agents_dir
+                        : strcmp(a, "--filter") == 0      ? &filter
+                        : strcmp(a, "--level") == 0       ? &level_text
+                        : strcmp(a, "--public-host") == 0 ? &public_host
+                                                          : NULL;
     if (!slot) {
       fprintf(stderr, "mxconform serve: unknown option '%s'\nTry 'mxconform serve --help'.\n", a);
       return serve_exit(&st, MXC_EXIT_USAGE);
@@ -305,6 +321,29 @@ int mxc_serve_main(int argc, char **argv) {
   }
   cfg.control.arm = st.have_catalog ? arm : NULL;
   cfg.control.arm_arg = &st;
+  if (agents_dir) {
+    int level = mxc_level_parse(level_text);
+    if (level < 0 || !st.have_catalog || (mkdir(agents_dir, 0755) != 0 && errno != EEXIST)) {
+      fprintf(stderr,
+              "mxconform serve: --agents needs a usable catalog, a writable DIR (%s) "
+              "and --level must|should|all\n",
+              agents_dir);
+      st.exit_code = MXC_EXIT_USAGE;
+      uv_loop_close(&loop);
+      goto out;
+    }
+    mxc_agents_config acfg = {.cat = &st.catalog,
+                              .filter = filter,
+                              .level = (mxc_level)level,
+                              .host = host,
+                              .public_host = public_host ? public_host : host,
+                              .reports_dir = agents_dir,
+                              .seed = st.seed};
+    st.agents = mxc_agents_new(&loop, &acfg);
+    cfg.control.agent_next = mxc_agents_next;
+    cfg.control.agent_result = mxc_agents_result;
+    cfg.control.agent_arg = st.agents;
+  }
   rc = mxc_mock_start(&loop, &cfg, &st.mock);
   if (rc) {
     fprintf(stderr, "mxconform serve: cannot listen on %s:%d: %s\n", host, port, mxc_strerror(rc));
@@ -330,6 +369,11 @@ int mxc_serve_main(int argc, char **argv) {
   }
   while (uv_run(&loop, UV_RUN_DEFAULT) != 0)
     ;
+  if (st.agents) { /* judge what is left, write the reports, close the last handle */
+    mxc_agents_finish(st.agents);
+    while (uv_run(&loop, UV_RUN_DEFAULT) != 0)
+      ;
+  }
   mxc_mock_free(st.mock);
   uv_loop_close(&loop);
 out:

@@ -129,6 +129,20 @@ int mxc_control_handle(mxc_mock *m, const mxc_control *ctl, const char *method, 
     }
     return answer_msg(res, 405, "error", "use GET, POST or DELETE");
   }
+  if (IS("next") || IS("result")) {
+    bool next = IS("next");
+    if (!ctl->agent_next)
+      return answer_msg(res, 404, "error", "this mock runs no agent flow (serve --agents DIR)");
+    if (next ? !get : !post)
+      return answer_msg(res, 405, "error", next ? "use GET" : "use POST");
+    char agent[80] = "agent";
+    if (query_param(target, "agent", agent, sizeof agent) &&
+        (!*agent || strlen(agent) > 64 ||
+         strspn(agent, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnop"
+                       "qrstuvwxyz0123456789._-") != strlen(agent)))
+      return answer_msg(res, 400, "error", "agent names are 1-64 of A-Z a-z 0-9 . _ -");
+    return (next ? ctl->agent_next : ctl->agent_result)(agent, body, body_len, ctl->agent_arg, res);
+  }
   if (IS("arm")) {
     if (!post)
       return answer_msg(res, 405, "error", "use POST");

@@ -14,10 +14,17 @@ typedef struct mxc_mock mxc_mock;
  * negative code with a message in err (unknown scenario: MXC_EINVAL). */
 typedef int (*mxc_control_arm_cb)(mxc_mock *m, const char *id, void *arg, char *err, size_t errlen);
 
+/* Serve-mode agents (docs/adapters.md): the next case for agent `agent`, or its result
+ * (`body`). Fill res (status and JSON body). Returns 0 or MXC_ENOMEM. */
+typedef int (*mxc_control_agent_cb)(const char *agent, const char *body, size_t body_len, void *arg,
+                                    mxc_http_response *res);
+
 typedef struct mxc_control {
   bool enabled;
   mxc_control_arm_cb arm; /* NULL: arming is not offered */
   void *arm_arg;
+  mxc_control_agent_cb agent_next, agent_result; /* NULL: no agent flow */
+  void *agent_arg;
 } mxc_control;
 
 /* Whether target is a control path. */

@@ -1,0 +1,119 @@
+/* Serve-mode agents end to end: `mxconform serve --agents DIR` hands out cases, the agent loop
+ * (examples/agent-loop.sh) runs an adapter on each and posts the result; every agent is judged
+ * on its own mock's wire and gets its reports. */
+#include "support.h"
+
+#include "common/mxc_util.h"
+
+#include <criterion/criterion.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+typedef struct served {
+  pid_t pid;
+  FILE *out;
+  char url[256];
+  char *dir;
+} served;
+
+static void serve_agents(served *s, const char *filter) {
+  int fds[2];
+  cr_assert_eq(pipe(fds), 0);
+  s->dir = mxc_tempdir_create("mxc-agents");
+  cr_assert_not_null(s->dir);
+  s->pid = fork();
+  cr_assert_geq(s->pid, 0);
+  if (s->pid == 0) {
+    dup2(fds[1], 1);
+    close(fds[0]);
+    close(fds[1]);
+    execl(mxc_test_bin("mxconform"), "mxconform", "serve", "--agents", s->dir, "--filter", filter,
+          "--seed", "9", (char *)NULL);
+    _exit(127);
+  }
+  close(fds[1]);
+  s->out = fdopen(fds[0], "r");
+  char line[512] = "";
+  cr_assert_not_null(fgets(line, sizeof line, s->out), "no ready line");
+  cr_assert(sscanf(line, "listening on %255s", s->url) == 1, "%s", line);
+}
+
+static int serve_stop(served *s) {
+  int st = 0;
+  kill(s->pid, SIGTERM);
+  cr_assert_eq(waitpid(s->pid, &st, 0), s->pid);
+  fclose(s->out);
+  return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+static void agent_loop(const served *s, const char *name, const char *adapter) {
+  char *cmd = mxc_asprintf("'%s' '%s' '%s' '%s' 2>/dev/null",
+                           mxc_test_src("examples/agent-loop.sh"), s->url, name, adapter);
+  cr_assert_eq(mxc_test_sh(cmd, NULL), 0, "%s", cmd);
+  free(cmd);
+}
+
+static char *report(const served *s, const char *name, const char *ext) {
+  char *path = mxc_asprintf("%s/%s.%s", s->dir, name, ext);
+  char *text = NULL;
+  cr_assert_eq(mxc_file_read(path, 1u << 24, &text, NULL), 0, "no report %s", path);
+  free(path);
+  return text;
+}
+
+Test(agents, reference_and_liar_side_by_side, .timeout = 120) {
+  served s;
+  serve_agents(&s, "DENY*");
+  char *liar = mxc_asprintf("%s/liar.sh", s.dir);
+  const char *body = "#!/bin/sh\necho '{\"attempts\":[{\"status\":401,\"validation_message\":"
+                     "\"Wrong.\"}],\"restarted\":false,\"page\":\"Login\"}'\n";
+  cr_assert_eq(mxc_file_write_atomic(liar, body, strlen(body)), 0);
+  char *chmod_cmd = mxc_asprintf("chmod +x '%s'", liar);
+  cr_assert_eq(mxc_test_sh(chmod_cmd, NULL), 0);
+  free(chmod_cmd);
+  agent_loop(&s, "reference", mxc_test_bin("mxclient"));
+  agent_loop(&s, "liar", liar);
+  /* both ran every DENY case; reports are written when an agent has run them all */
+  char *ref = report(&s, "reference", "junit.xml");
+  char *lie = report(&s, "liar", "junit.xml");
+  cr_expect(strstr(ref, "failures=\"0\" errors=\"0\"") != NULL, "%s", ref);
+  cr_expect(strstr(ref, "name=\"agent\" value=\"reference\"") != NULL);
+  /* the liar says what a DENY client says, but nothing reached the wire */
+  cr_expect(strstr(lie, "<failure") != NULL, "%s", lie);
+  cr_expect(strstr(lie, "no /xas/ call at all") != NULL, "%s", lie);
+  char *json = report(&s, "reference", "json");
+  cr_expect(strstr(json, "\"agent\":\t\"reference\"") != NULL ||
+                strstr(json, "\"agent\": \"reference\"") != NULL ||
+                strstr(json, "\"agent\":\"reference\"") != NULL,
+            "%.300s", json);
+  free(json);
+  free(ref);
+  free(lie);
+  free(liar);
+  cr_expect_eq(serve_stop(&s), 0);
+  mxc_tree_remove(s.dir);
+  free(s.dir);
+}
+
+Test(agents, stopping_mid_run_writes_incomplete_reports, .timeout = 60) {
+  served s;
+  serve_agents(&s, "*");
+  /* one case handed out, no result posted */
+  char *cmd =
+      mxc_asprintf("curl -s -o /dev/null -w '%%{http_code}' '%s_mxconform/next?agent=half'", s.url);
+  char *code = NULL;
+  cr_assert_eq(mxc_test_sh(cmd, &code), 0);
+  cr_expect_str_eq(code, "200");
+  free(code);
+  free(cmd);
+  cr_expect_eq(serve_stop(&s), 0);
+  char *xml = report(&s, "half", "junit.xml");
+  cr_expect(strstr(xml, "type=\"interrupted\"") != NULL, "%s", xml);
+  free(xml);
+  mxc_tree_remove(s.dir);
+  free(s.dir);
+}
