@@ -13,6 +13,7 @@ packages=(
   libssl-dev                            # HTTPS in the mock
   ca-certificates
   curl                                  # the curl command line, an independent client in tests
+  libxml2-utils                         # xmllint: the JUnit reports are validated against docs/junit.xsd
   python3                               # examples/adapters/python_client.py in the adapter tests
   nodejs                                # examples/adapters/node_client.mjs (also pulled in by node-llhttp)
 )

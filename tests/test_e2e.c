@@ -221,8 +221,8 @@ Test(e2e, hanging_client_is_killed_at_the_deadline, .timeout = 60) {
 
 Test(e2e, passwords_never_reach_reports, .timeout = 60) {
   /* every scenario's passwords, and a client that echoes the one it typed everywhere */
-  const char *secrets[] = {"s3cret-Alice", "not-her-Password", "r00t-Admin!", "hunter2-Bob",
-                           "still-Wrong", "Wr0ng-Root-pw"};
+  const char *secrets[] = {"s3cret-Alice", "not-her-Password", "r00t-Admin!",
+                           "hunter2-Bob",  "still-Wrong",      "Wr0ng-Root-pw"};
   const char *kinds[] = {"junit", "tap", "json"};
   char *paths[3];
   for (size_t i = 0; i < 3; i++)
@@ -358,4 +358,51 @@ Test(e2e, interrupted_run_writes_incomplete_reports, .timeout = 60) {
   free(cmd);
   free(junit);
   free(out_path);
+}
+
+/* JUnit as a real consumer reads it: every file mxconform writes (passes, failures, client
+ * errors, expected failures, an interrupted run) validates against docs/junit.xsd. */
+Test(e2e, junit_validates_against_the_schema, .timeout = 120) {
+  if (mxc_test_sh("command -v xmllint >/dev/null", NULL) != 0)
+    cr_skip_test("xmllint (Debian libxml2-utils) is not installed");
+  const char *xsd = mxc_test_src("docs/junit.xsd");
+  char *xsd_path = mxc_strdup(xsd);
+  char *liar_cmd = liar("");
+  char *crash = script("kill -SEGV $$");
+  char *base = temp_path("baseline.txt");
+  const char *btext = "DENY-1-wrong-password  a known bug\n";
+  cr_assert_eq(mxc_file_write_atomic(base, btext, strlen(btext)), 0);
+  char *runs[] = {
+      mxc_strdup("run"),
+      mxc_asprintf("run --filter DENY --client-cmd '%s'", liar_cmd),
+      mxc_asprintf("run --filter DENY-1-wrong-password --client-cmd '%s'", crash),
+      mxc_asprintf("run --filter DENY-1-wrong-password --client-cmd '%s' --baseline '%s'", liar_cmd,
+                   base),
+  };
+  for (size_t i = 0; i < sizeof runs / sizeof runs[0]; i++) {
+    char *junit = temp_path("junit.xml");
+    char *args = mxc_asprintf("%s --agent 'a & b <c>' --junit '%s'", runs[i], junit);
+    run_mxconform(args, NULL);
+    char *check = mxc_asprintf("xmllint --noout --schema '%s' '%s' 2>&1", xsd_path, junit);
+    char *out = NULL;
+    cr_expect_eq(mxc_test_sh(check, &out), 0, "%s: %s", runs[i], out);
+    free(out);
+    free(check);
+    free(args);
+    free(junit);
+    free(runs[i]);
+  }
+  /* and the schema is strict enough to refuse a broken file */
+  char *bad = temp_path("bad.xml");
+  const char *btxt =
+      "<testsuites tests=\"1\"><testsuite name=\"x\"><testcase/></testsuite></testsuites>";
+  cr_assert_eq(mxc_file_write_atomic(bad, btxt, strlen(btxt)), 0);
+  char *check = mxc_asprintf("xmllint --noout --schema '%s' '%s' 2>/dev/null", xsd_path, bad);
+  cr_expect_neq(mxc_test_sh(check, NULL), 0, "the schema accepted a broken JUnit file");
+  free(check);
+  free(bad);
+  free(base);
+  free(crash);
+  free(liar_cmd);
+  free(xsd_path);
 }
