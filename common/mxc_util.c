@@ -232,4 +232,16 @@ int mxc_tree_remove(const char *path) {
   return rc;
 }
 
+bool mxc_mask(char *s, const char *secret) {
+  size_t n = secret ? strlen(secret) : 0;
+  bool hit = false;
+  if (!s || n == 0)
+    return false;
+  for (char *p = strstr(s, secret); p; p = strstr(p + n, secret)) {
+    memset(p, '*', n);
+    hit = true;
+  }
+  return hit;
+}
+
 bool mxc_glob_match(const char *pattern, const char *s) { return fnmatch(pattern, s, 0) == 0; }

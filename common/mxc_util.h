@@ -46,6 +46,10 @@ char *mxc_tempdir_create(const char *prefix);
 /* Removes a directory tree (does not follow symlinks). Returns 0 or a negative code. */
 int mxc_tree_remove(const char *path);
 
+/* Replaces every occurrence of secret (when non-empty) in s with '*', in place. NULL-safe.
+ * Returns whether anything was masked. */
+bool mxc_mask(char *s, const char *secret);
+
 /* Shell-style glob match (fnmatch without flags). */
 bool mxc_glob_match(const char *pattern, const char *s);
 

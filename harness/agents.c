@@ -45,19 +45,11 @@ struct mxc_agents {
   bool closing;
 };
 
-static int answer(mxc_http_response *res, int status, cJSON *body) {
-  int rc = body ? mxc_http_response_set_json(res, status, body) : MXC_ENOMEM;
-  cJSON_Delete(body);
-  if (!rc)
-    rc = mxc_http_response_add_header(res, "Content-Type: application/json;charset=utf-8");
-  return rc;
-}
-
 static int answer_error(mxc_http_response *res, int status, const char *msg) {
   cJSON *o = cJSON_CreateObject();
   if (o)
     cJSON_AddStringToObject(o, "error", msg);
-  return answer(res, status, o);
+  return mxc_http_response_json(res, status, o);
 }
 
 mxc_agents *mxc_agents_new(uv_loop_t *loop, const mxc_agents_config *cfg) {
@@ -225,7 +217,7 @@ int mxc_agents_next(const char *name, const char *body, size_t len, void *arg,
            mxc_mock_port(g->cur->mock));
   cJSON_ReplaceItemInObject(doc, "base_url", cJSON_CreateString(url));
   cJSON_ReplaceItemInObject(doc, "scenario", cJSON_CreateString(sc->id));
-  return answer(res, 200, doc);
+  return mxc_http_response_json(res, 200, doc);
 }
 
 /* POST /_mxconform/result?agent=NAME: the result line of the case in progress. */
@@ -253,7 +245,7 @@ int mxc_agents_result(const char *name, const char *body, size_t len, void *arg,
     if (why)
       cJSON_AddStringToObject(o, "error", why);
   }
-  return answer(res, 200, o);
+  return mxc_http_response_json(res, 200, o);
 }
 
 static void reaper_closed(uv_handle_t *h) {

@@ -158,13 +158,8 @@ static void judge(const mxc_scenario *sc, mxc_level level, mxc_scenario_result *
 
 /* Replaces each secret in s with asterisks, in place. */
 static void redact_str(char *s, const char *const *secrets, size_t n) {
-  for (size_t i = 0; s && i < n; i++) {
-    size_t len = strlen(secrets[i]);
-    if (len == 0)
-      continue;
-    for (char *p = strstr(s, secrets[i]); p; p = strstr(p + len, secrets[i]))
-      memset(p, '*', len);
-  }
+  for (size_t i = 0; i < n; i++)
+    mxc_mask(s, secrets[i]);
 }
 
 static void redact_json(cJSON *v, const char *const *secrets, size_t n) {

@@ -13,21 +13,11 @@ bool mxc_control_path(const char *target) {
   return strncmp(target, MXC_CONTROL_PREFIX, strlen(MXC_CONTROL_PREFIX)) == 0;
 }
 
-static int answer(mxc_http_response *res, int status, cJSON *body) {
-  int rc = body ? mxc_http_response_set_json(res, status, body) : MXC_ENOMEM;
-  cJSON_Delete(body);
-  if (!rc)
-    rc = mxc_http_response_add_header(res, "Content-Type: application/json;charset=utf-8");
-  if (!rc)
-    rc = mxc_http_response_add_header(res, "Cache-Control: no-store");
-  return rc;
-}
-
 static int answer_msg(mxc_http_response *res, int status, const char *key, const char *msg) {
   cJSON *o = cJSON_CreateObject();
   if (o && key)
     cJSON_AddStringToObject(o, key, msg);
-  return answer(res, status, o);
+  return mxc_http_response_json(res, status, o);
 }
 
 /* Value of query parameter `name` in target (no decoding: IDs are plain). */
@@ -76,7 +66,7 @@ static int add_fault(mxc_mock *m, const char *body, size_t len, mxc_http_respons
     return answer_msg(res, 400, "error", "this kind acts in the harness, not in the mock");
   if (rc)
     return answer_msg(res, 500, "error", mxc_strerror(rc));
-  return answer(res, 200, mxc_mock_faults_json(m));
+  return mxc_http_response_json(res, 200, mxc_mock_faults_json(m));
 }
 
 int mxc_control_handle(mxc_mock *m, const mxc_control *ctl, const char *method, const char *target,
@@ -97,35 +87,35 @@ int mxc_control_handle(mxc_mock *m, const mxc_control *ctl, const char *method, 
       cJSON_AddStringToObject(o, "scenario", armed);
     else
       cJSON_AddNullToObject(o, "scenario");
-    return answer(res, 200, o);
+    return mxc_http_response_json(res, 200, o);
   }
   if (IS("transcript")) {
     if (!get)
       return answer_msg(res, 405, "error", "use GET");
-    return answer(res, 200, cJSON_Duplicate(mxc_mock_transcript(m), 1));
+    return mxc_http_response_json(res, 200, cJSON_Duplicate(mxc_mock_transcript(m), 1));
   }
   if (IS("reset")) {
     if (!post)
       return answer_msg(res, 405, "error", "use POST");
     int rc = mxc_mock_reset(m, NULL);
     return rc ? answer_msg(res, 500, "error", mxc_strerror(rc))
-              : answer(res, 200, cJSON_CreateObject());
+              : mxc_http_response_json(res, 200, cJSON_CreateObject());
   }
   if (IS("expire")) {
     if (!post)
       return answer_msg(res, 405, "error", "use POST");
     mxc_mock_expire_sessions(m);
-    return answer(res, 200, cJSON_CreateObject());
+    return mxc_http_response_json(res, 200, cJSON_CreateObject());
   }
   if (IS("faults")) {
     if (get)
-      return answer(res, 200, mxc_mock_faults_json(m));
+      return mxc_http_response_json(res, 200, mxc_mock_faults_json(m));
     if (post)
       return add_fault(m, body, body_len, res);
     if (strcmp(method, "DELETE") == 0) {
       int rc = mxc_mock_faults_clear(m);
       return rc ? answer_msg(res, 500, "error", mxc_strerror(rc))
-                : answer(res, 200, cJSON_CreateArray());
+                : mxc_http_response_json(res, 200, cJSON_CreateArray());
     }
     return answer_msg(res, 405, "error", "use GET, POST or DELETE");
   }

@@ -116,6 +116,16 @@ int mxc_http_response_set_json(mxc_http_response *res, int status, const cJSON *
   return 0;
 }
 
+int mxc_http_response_json(mxc_http_response *res, int status, cJSON *body) {
+  int rc = body ? mxc_http_response_set_json(res, status, body) : MXC_ENOMEM;
+  cJSON_Delete(body);
+  if (!rc)
+    rc = mxc_http_response_add_header(res, "Content-Type: application/json;charset=utf-8");
+  if (!rc)
+    rc = mxc_http_response_add_header(res, "Cache-Control: no-store");
+  return rc;
+}
+
 void mxc_http_response_cleanup(mxc_http_response *res) {
   if (!res)
     return;
@@ -420,18 +430,8 @@ static int account_find(const mxc_runtime *rt, const char *username) {
 
 bool mxc_runtime_redact(const mxc_runtime *rt, char *s) {
   bool hit = false;
-  if (!s)
-    return false;
-  for (size_t i = 0; i < rt->cfg.naccounts; i++) {
-    const char *pw = rt->cfg.accounts[i].password;
-    size_t n = pw ? strlen(pw) : 0;
-    if (n == 0)
-      continue;
-    for (char *p = strstr(s, pw); p; p = strstr(p + n, pw)) {
-      memset(p, '*', n);
-      hit = true;
-    }
-  }
+  for (size_t i = 0; i < rt->cfg.naccounts; i++)
+    hit |= mxc_mask(s, rt->cfg.accounts[i].password);
   return hit;
 }
 

@@ -63,6 +63,9 @@ int mxc_http_response_add_header(mxc_http_response *res, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 /* Sets status and a JSON body (takes a copy of the printed JSON). */
 int mxc_http_response_set_json(mxc_http_response *res, int status, const cJSON *body);
+/* A whole JSON answer: takes body (NULL means out of memory), sets it with the status and adds
+ * Content-Type (JSON) and Cache-Control: no-store. 0 or MXC_ENOMEM. */
+int mxc_http_response_json(mxc_http_response *res, int status, cJSON *body);
 void mxc_http_response_cleanup(mxc_http_response *res);
 
 typedef struct mxc_runtime mxc_runtime;
