@@ -25,7 +25,8 @@ build-asan: deps
 
 run: build
 	@mkdir -p $(REPORTS)
-	./$(BUILD)/mxconform run --junit $(REPORTS)/junit.xml
+	./$(BUILD)/mxconform run --junit $(REPORTS)/junit.xml --tap $(REPORTS)/results.tap \
+	  --json $(REPORTS)/run.json --html $(REPORTS)/report.html
 
 test: build build-asan
 	ctest --test-dir $(BUILD) --output-on-failure

@@ -11,7 +11,8 @@
   XX(CURL, "libcurl failure")                                                                      \
   XX(CLIENT, "client failed to run")                                                               \
   XX(LIMIT, "size limit exceeded")                                                                 \
-  XX(STATE, "operation not valid in the current state")
+  XX(STATE, "operation not valid in the current state")                                            \
+  XX(REPORT, "invalid report file")
 
 typedef enum {
   MXC_OK = 0,

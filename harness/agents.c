@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #define MAX_AGENTS 32
 
@@ -21,9 +22,11 @@ typedef struct agent_case {
   struct agent *agent;
   size_t k;         /* index into the agent's results */
   mxc_mock *mock;   /* this case's own runtime */
-  bool result_in;   /* the agent posted its result */
+  bool result_in;   /* the agent posted its result (or its time ran out) */
+  bool stopping;    /* its mock was asked to stop */
   bool mock_closed; /* stopped: the transcript can be taken */
   uint64_t started_us;
+  uv_timer_t deadline; /* --agent-timeout: a case without a result ends as an error */
 } agent_case;
 
 typedef struct agent {
@@ -90,6 +93,9 @@ static agent *agent_get(mxc_agents *a, const char *name) {
   g->run.level = a->cfg.level;
   g->run.seed = a->cfg.seed;
   g->run.selected = a->nselected;
+  g->run.selection_total = a->nselected;
+  g->run.filter = a->cfg.filter;
+  g->run.started = (int64_t)time(NULL);
   a->nagents++;
   return g;
 }
@@ -101,22 +107,23 @@ static void write_reports(mxc_agents *a, agent *g) {
   char *junit = mxc_asprintf("%s/%s.junit.xml", a->cfg.reports_dir, g->name);
   char *json = mxc_asprintf("%s/%s.json", a->cfg.reports_dir, g->name);
   char *tap = mxc_asprintf("%s/%s.tap", a->cfg.reports_dir, g->name);
-  int rc = junit && json && tap ? mxc_junit_write(junit, &g->run) : MXC_ENOMEM;
-  if (!rc)
-    rc = mxc_json_write(json, &g->run, g->name);
-  if (!rc)
-    rc = mxc_tap_write(tap, &g->run);
-  if (rc)
+  char *html = mxc_asprintf("%s/%s.html", a->cfg.reports_dir, g->name);
+  const mxc_run_result *runs[] = {&g->run};
+  const mxc_report_paths paths = {junit, tap, json, html};
+  fprintf(stderr, "mxconform serve: agent %s: %zu passed, %zu failed%s\n", g->name, g->run.passed,
+          g->run.failed, g->run.incomplete ? " (incomplete)" : "");
+  if (!junit || !json || !tap || !html)
     fprintf(stderr, "mxconform serve: agent %s: cannot write its reports: %s\n", g->name,
-            mxc_strerror(rc));
+            mxc_strerror(MXC_ENOMEM));
   else
-    fprintf(stderr, "mxconform serve: agent %s: %zu passed, %zu failed%s; reports %s, %s, %s\n",
-            g->name, g->run.passed, g->run.failed, g->run.incomplete ? " (incomplete)" : "", junit,
-            json, tap);
+    mxc_reports_write(&paths, runs, 1, stderr);
   free(junit);
   free(json);
   free(tap);
+  free(html);
 }
+
+static void free_case(uv_handle_t *h) { free(h->data); }
 
 /* A case whose result arrived and whose mock has closed: judge it, free the mock. */
 static void case_finish(mxc_agents *a, agent_case *c) {
@@ -135,7 +142,7 @@ static void case_finish(mxc_agents *a, agent_case *c) {
   g->run.n++;
   mxc_run_count(&g->run, r);
   g->cur = NULL;
-  free(c);
+  uv_close((uv_handle_t *)&c->deadline, free_case); /* the case goes with its timer */
   if (g->run.n == a->nselected)
     write_reports(a, g);
 }
@@ -154,6 +161,30 @@ static void on_case_mock_closed(mxc_mock *m, void *arg) {
   (void)m;
   c->mock_closed = true; /* freed from the reaper: the mock is still on the stack here */
   uv_timer_start(&c->owner->reaper, on_reap, 0, 0);
+}
+
+/* Stops the case's mock once (its transcript is then complete) and its deadline. */
+static void case_stop(agent_case *c) {
+  uv_timer_stop(&c->deadline);
+  if (c->stopping)
+    return;
+  c->stopping = true;
+  mxc_mock_stop(c->mock, on_case_mock_closed, c);
+}
+
+/* The agent took its case and posted nothing in time (a hung or dead app): the case ends as
+ * a client error, and the agent's next GET gets the next case. */
+static void on_case_deadline(uv_timer_t *t) {
+  agent_case *c = t->data;
+  if (c->result_in)
+    return;
+  mxc_scenario_result *r = &c->agent->run.results[c->k];
+  r->client.timed_out = true;
+  r->client.error = mxc_asprintf("no result within %llu ms (serve --agent-timeout)",
+                                 (unsigned long long)c->owner->cfg.case_timeout_ms);
+  r->client.duration_ms = (double)(mxc_now_us() - c->started_us) / 1000.0;
+  c->result_in = true;
+  case_stop(c);
 }
 
 /* GET /_mxconform/next?agent=NAME: the case in progress again, the next one with its own
@@ -187,6 +218,7 @@ int mxc_agents_next(const char *name, const char *body, size_t len, void *arg,
     mxc_scenario_result *r = &g->run.results[c->k];
     memset(r, 0, sizeof *r);
     r->sc = sc;
+    r->position = c->k;
     r->client.exit_status = -1;
     r->seed = mxc_seed_mix(a->cfg.seed, sc->id);
     mxc_mock_config mcfg = {.host = a->cfg.host,
@@ -200,7 +232,11 @@ int mxc_agents_next(const char *name, const char *body, size_t len, void *arg,
       free(c);
       return answer_error(res, 500, mxc_strerror(rc));
     }
-    r->deadline_ms = 0; /* an agent takes the time it takes */
+    uv_timer_init(a->loop, &c->deadline);
+    c->deadline.data = c;
+    r->deadline_ms = a->cfg.case_timeout_ms;
+    if (a->cfg.case_timeout_ms)
+      uv_timer_start(&c->deadline, on_case_deadline, a->cfg.case_timeout_ms, 0);
     g->cur = c;
     g->next++;
   }
@@ -208,12 +244,9 @@ int mxc_agents_next(const char *name, const char *body, size_t len, void *arg,
   cJSON *doc = mxc_case_to_json(&sc->client);
   if (!doc)
     return MXC_ENOMEM;
-  bool unresolvable = false;
-  for (size_t i = 0; i < sc->nfaults; i++)
-    unresolvable |= sc->faults[i].kind == MXC_FAULT_UNRESOLVABLE;
   char url[300];
   snprintf(url, sizeof url, "http://%s:%d/",
-           unresolvable ? "mxc-unreachable.invalid" : a->cfg.public_host,
+           mxc_client_host(sc->faults, sc->nfaults, a->cfg.public_host),
            mxc_mock_port(g->cur->mock));
   cJSON_ReplaceItemInObject(doc, "base_url", cJSON_CreateString(url));
   cJSON_ReplaceItemInObject(doc, "scenario", cJSON_CreateString(sc->id));
@@ -237,7 +270,7 @@ int mxc_agents_result(const char *name, const char *body, size_t len, void *arg,
     r->client.exit_status = 0;
   r->client.duration_ms = (double)(mxc_now_us() - c->started_us) / 1000.0;
   c->result_in = true;
-  mxc_mock_stop(c->mock, on_case_mock_closed, c);
+  case_stop(c);
   cJSON *o = cJSON_CreateObject();
   if (o) {
     cJSON_AddStringToObject(o, "scenario", r->sc->id);
@@ -263,8 +296,8 @@ void mxc_agents_close(mxc_agents *a) {
   /* cases in progress: stop their mocks; the reaper finishes them, then reports */
   for (size_t i = 0; i < a->nagents; i++) {
     agent *g = &a->agents[i];
-    if (g->cur && !g->cur->mock_closed)
-      mxc_mock_stop(g->cur->mock, on_case_mock_closed, g->cur);
+    if (g->cur)
+      case_stop(g->cur);
   }
 }
 

@@ -19,8 +19,9 @@ typedef struct mxc_agents_config {
   mxc_level level;
   const char *host;        /* the per-case mocks bind here */
   const char *public_host; /* the host agents are told to use in base URLs */
-  const char *reports_dir; /* DIR/NAME.junit.xml, DIR/NAME.json, DIR/NAME.tap */
+  const char *reports_dir; /* DIR/NAME.junit.xml, .json, .tap and .html */
   uint64_t seed;
+  uint64_t case_timeout_ms; /* a case without a result by then is a client error; 0: none */
 } mxc_agents_config;
 
 /* NULL on out of memory. Only plain-HTTP scenarios are served to agents. */

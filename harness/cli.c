@@ -6,6 +6,7 @@
 #include "harness/runner.h"
 #include "harness/selftest.h"
 #include "harness/serve.h"
+#include "harness/merge.h"
 #include "reports/report.h"
 
 #include "common/mxc_util.h"
@@ -22,6 +23,9 @@ static const char usage_text[] =
     "usage: mxconform run [options]     run the conformance scenarios against a client\n"
     "       mxconform list [options]    list the scenarios and the rules they test\n"
     "       mxconform serve [options]   run the mock runtime alone ('mxconform serve --help')\n"
+    "       mxconform merge [options] REPORT.json...\n"
+    "                                   join JSON reports: shards of one run, or agents side by\n"
+    "                                   side ('mxconform merge --help')\n"
     "       mxconform faults            the fault kinds and their parameters\n"
     "       mxconform selftest          the catalog against the reference client and its\n"
     "                                   deliberate defects ('mxconform selftest --help')\n"
@@ -35,8 +39,10 @@ static const char usage_text[] =
     "                     the run (INFO never fails)\n"
     "  --junit FILE       also write a JUnit XML report to FILE\n"
     "  --tap FILE         also write a TAP 14 report to FILE\n"
-    "  --json FILE        also write the whole run as JSON (docs/report-schema.json) to FILE\n"
-    "  --agent NAME       label the run (the client's name) in the JUnit and JSON reports\n"
+    "  --json FILE        also write the whole run as JSON (docs/report-schema.json) to FILE;\n"
+    "                     'mxconform merge' reads it back\n"
+    "  --html FILE        also write one self-contained HTML page (docs/html-report.md) to FILE\n"
+    "  --agent NAME       label the run (the client's name) in every report\n"
     "  --fault SPEC       add a fault to every selected scenario, MATCH:KIND[:PARAM=VALUE,...]\n"
     "                     (repeatable; e.g. login:delay:ms=300, login:reset:p=0.25;\n"
     "                     'mxconform faults' lists the kinds)\n"
@@ -70,6 +76,7 @@ typedef struct cli_options {
   const char *junit;
   const char *tap;
   const char *json;
+  const char *html;
   const char *agent;
   const char *baseline;
   bool coverage;
@@ -99,13 +106,13 @@ static int parse_options(int argc, char **argv, bool run, cli_options *o) {
       o->coverage = true;
       continue;
     }
-    bool takes =
-        strcmp(a, "--scenarios") == 0 || strcmp(a, "--filter") == 0 ||
-        (run &&
-         (strcmp(a, "--client-cmd") == 0 || strcmp(a, "--junit") == 0 ||
-          strcmp(a, "--level") == 0 || strcmp(a, "--fault") == 0 || strcmp(a, "--seed") == 0 ||
-          strcmp(a, "--jobs") == 0 || strcmp(a, "--baseline") == 0 || strcmp(a, "--shard") == 0 ||
-          strcmp(a, "--tap") == 0 || strcmp(a, "--json") == 0 || strcmp(a, "--agent") == 0));
+    bool takes = strcmp(a, "--scenarios") == 0 || strcmp(a, "--filter") == 0 ||
+                 (run && (strcmp(a, "--client-cmd") == 0 || strcmp(a, "--junit") == 0 ||
+                          strcmp(a, "--level") == 0 || strcmp(a, "--fault") == 0 ||
+                          strcmp(a, "--seed") == 0 || strcmp(a, "--jobs") == 0 ||
+                          strcmp(a, "--baseline") == 0 || strcmp(a, "--shard") == 0 ||
+                          strcmp(a, "--tap") == 0 || strcmp(a, "--json") == 0 ||
+                          strcmp(a, "--html") == 0 || strcmp(a, "--agent") == 0));
     if (!takes)
       return usage_error("unknown option '%s'", a);
     if (!v)
@@ -129,6 +136,8 @@ static int parse_options(int argc, char **argv, bool run, cli_options *o) {
       o->tap = v;
     } else if (strcmp(a, "--json") == 0) {
       o->json = v;
+    } else if (strcmp(a, "--html") == 0) {
+      o->html = v;
     } else if (strcmp(a, "--agent") == 0) {
       o->agent = v;
     } else if (strcmp(a, "--shard") == 0) {
@@ -281,25 +290,10 @@ static int cmd_run(const cli_options *o) {
     if (run.results[i].internal_error)
       exit_code = MXC_EXIT_INTERNAL;
   mxc_console_summary(stdout, &run);
-  /* every report asked for, each written whole or not at all */
-  const struct {
-    const char *what, *path;
-    int kind;
-  } reports[] = {{"JUnit", o->junit, 0}, {"TAP", o->tap, 1}, {"JSON", o->json, 2}};
-  for (size_t i = 0; i < sizeof reports / sizeof reports[0]; i++) {
-    if (!reports[i].path)
-      continue;
-    int wrc = reports[i].kind == 0   ? mxc_junit_write(reports[i].path, &run)
-              : reports[i].kind == 1 ? mxc_tap_write(reports[i].path, &run)
-                                     : mxc_json_write(reports[i].path, &run, o->agent);
-    if (wrc) {
-      fprintf(stderr, "mxconform: cannot write %s: %s\n", reports[i].path, mxc_strerror(wrc));
-      if (!mxc_run_interrupted())
-        exit_code = MXC_EXIT_INTERNAL;
-    } else {
-      fprintf(stdout, "%s report: %s\n", reports[i].what, reports[i].path);
-    }
-  }
+  const mxc_report_paths paths = {o->junit, o->tap, o->json, o->html};
+  const mxc_run_result *runs[] = {&run};
+  if (mxc_reports_write(&paths, runs, 1, stdout) != 0 && !mxc_run_interrupted())
+    exit_code = MXC_EXIT_INTERNAL;
   mxc_run_result_cleanup(&run);
   mxc_baseline_cleanup(&baseline);
   mxc_catalog_cleanup(&cat);
@@ -366,6 +360,8 @@ int mxc_cli_main(int argc, char **argv) {
   }
   if (strcmp(cmd, "serve") == 0)
     return mxc_serve_main(argc, argv);
+  if (strcmp(cmd, "merge") == 0)
+    return mxc_merge_main(argc, argv);
   if (strcmp(cmd, "selftest") == 0) {
     signal(SIGPIPE, SIG_IGN);
     if (curl_global_init(CURL_GLOBAL_ALL) != CURLE_OK)

@@ -24,6 +24,7 @@ typedef struct mxc_scenario_result {
   bool baseline_stale;         /* baselined, yet it passed: the entry must go */
   bool interrupted;            /* stopped by SIGINT/SIGTERM before the client finished */
   double duration_ms;
+  size_t position; /* index in the run's whole selection (before --shard), from 0 */
 } mxc_scenario_result;
 
 typedef struct mxc_run_result {
@@ -37,6 +38,10 @@ typedef struct mxc_run_result {
   size_t skipped;                /* expected failures of a baseline (not in failed) */
   size_t selected;               /* scenarios selected; more than n when interrupted */
   bool incomplete;               /* interrupted: not every selected scenario ran to its end */
+  const char *filter;            /* --filter, or NULL */
+  size_t selection_total;        /* scenarios the filter selected, before --shard */
+  size_t shard_k, shard_n;       /* --shard K/N, or 0/0 */
+  int64_t started;               /* wall clock (Unix seconds) when the run started */
   double duration_ms;
 } mxc_run_result;
 

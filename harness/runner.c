@@ -10,6 +10,7 @@
 #include <string.h>
 #include <signal.h>
 #include <sys/stat.h>
+#include <time.h>
 
 const char *mxc_verdict_name(mxc_verdict v) {
   switch (v) {
@@ -37,6 +38,13 @@ void mxc_run_result_cleanup(mxc_run_result *r) {
   free(r->results);
   r->results = NULL;
   r->n = 0;
+}
+
+const char *mxc_client_host(const mxc_fault *faults, size_t nfaults, const char *host) {
+  for (size_t i = 0; i < nfaults; i++)
+    if (faults[i].kind == MXC_FAULT_UNRESOLVABLE)
+      return "mxc-unreachable.invalid";
+  return host;
 }
 
 bool mxc_scenario_selected(const mxc_scenario *sc, const char *glob) {
@@ -233,11 +241,8 @@ int mxc_run_scenario(const mxc_scenario *sc, const mxc_run_options *opt, mxc_sce
     rc = MXC_ENOMEM;
     goto out;
   }
-  bool unresolvable = false;
-  for (size_t i = 0; i < sc->nfaults + opt->nfaults; i++) {
+  for (size_t i = 0; i < sc->nfaults + opt->nfaults; i++)
     faults[i] = i < sc->nfaults ? sc->faults[i] : opt->faults[i - sc->nfaults];
-    unresolvable |= faults[i].kind == MXC_FAULT_UNRESOLVABLE;
-  }
   res->seed = mxc_seed_mix(opt->seed, sc->id);
   if (sc->https) { /* run-local certificates; ca.pem goes to the client as MXC_CA_FILE */
     rc = mxc_tls_material_create(tmp, &tls);
@@ -260,10 +265,9 @@ int mxc_run_scenario(const mxc_scenario *sc, const mxc_run_options *opt, mxc_sce
     res->internal_error = mxc_asprintf("the mock did not start: %s", mxc_strerror(rc));
     goto out;
   }
-  /* unresolvable: the client gets a name that no resolver knows (RFC 6761 .invalid) */
-  base_url =
-      mxc_asprintf("%s://%s:%d/", tls ? "https" : "http",
-                   unresolvable ? "mxc-unreachable.invalid" : "127.0.0.1", mxc_mock_port(run.mock));
+  base_url = mxc_asprintf("%s://%s:%d/", tls ? "https" : "http",
+                          mxc_client_host(faults, sc->nfaults + opt->nfaults, "127.0.0.1"),
+                          mxc_mock_port(run.mock));
   rc = base_url ? make_case(sc, base_url, state, &cs, &case_json) : MXC_ENOMEM;
   if (rc == 0 && tls && !(cs.ca_file = mxc_strdup(mxc_tls_ca_file(tls))))
     rc = MXC_ENOMEM;
@@ -362,7 +366,9 @@ static void worker(void *arg) {
     uv_mutex_unlock(&p->mu);
     if (k == p->total)
       return;
+    size_t position = p->results[k].position; /* mxc_run_scenario starts from zero */
     mxc_run_scenario(&p->cat->items[p->picked[k]], p->opt, &p->results[k]);
+    p->results[k].position = position;
     uv_mutex_lock(&p->mu);
     p->done[k] = true;
     uv_cond_broadcast(&p->cv);
@@ -377,6 +383,10 @@ int mxc_run(const mxc_catalog *cat, const mxc_run_options *opt, mxc_run_result *
   out->client_desc = opt->client_cmd ? opt->client_cmd : "built-in reference client";
   out->level = opt->level;
   out->seed = opt->seed;
+  out->filter = opt->filter;
+  out->shard_k = opt->shard_k;
+  out->shard_n = opt->shard_n;
+  out->started = (int64_t)time(NULL);
   pool p = {.cat = cat, .opt = opt};
   size_t *picked = calloc(cat->n ? cat->n : 1, sizeof *picked);
   p.done = calloc(cat->n ? cat->n : 1, sizeof *p.done);
@@ -389,10 +399,16 @@ int mxc_run(const mxc_catalog *cat, const mxc_run_options *opt, mxc_run_result *
   /* shards partition the filtered selection round-robin, in catalog order: every machine of a
    * CI matrix computes the same split */
   size_t nth = 0;
-  for (size_t i = 0; i < cat->n; i++)
-    if (mxc_scenario_selected(&cat->items[i], opt->filter) &&
-        (opt->shard_n == 0 || nth++ % opt->shard_n == opt->shard_k - 1))
+  for (size_t i = 0; i < cat->n; i++) {
+    if (!mxc_scenario_selected(&cat->items[i], opt->filter))
+      continue;
+    size_t position = nth++;
+    if (opt->shard_n == 0 || position % opt->shard_n == opt->shard_k - 1) {
+      out->results[p.total].position = position;
       picked[p.total++] = i;
+    }
+  }
+  out->selection_total = nth;
   p.picked = picked;
   p.results = out->results;
   size_t jobs = opt->jobs ? opt->jobs : 1;

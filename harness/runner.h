@@ -42,6 +42,10 @@ void mxc_run_count(mxc_run_result *run, const mxc_scenario_result *r);
  * them itself), then masks every password of the scenario in it. */
 void mxc_judge_scenario(const mxc_scenario *sc, mxc_level level, mxc_scenario_result *res);
 
+/* The host a client is told to reach the mock at: `host`, or, when one of the faults is
+ * `unresolvable`, a name no resolver knows (RFC 6761 .invalid). */
+const char *mxc_client_host(const mxc_fault *faults, size_t nfaults, const char *host);
+
 /* Runs one scenario into *res. Returns 0 or a negative code (res->internal_error says why). */
 int mxc_run_scenario(const mxc_scenario *sc, const mxc_run_options *opt, mxc_scenario_result *res);
 

@@ -308,6 +308,15 @@ static int load_expect(load_ctx *cx, const cJSON *arr, mxc_scenario *sc) {
       }
       x->int_value = cJSON_IsNumber(v) ? v->valueint : 0;
       x->bool_value = cJSON_IsTrue(v);
+      /* messages_differ compares with another attempt: it must exist and not be itself */
+      if (x->kind == MXC_CHECK_MESSAGES_DIFFER &&
+          (x->int_value < 0 || (size_t)x->int_value >= sc->client.nattempts ||
+           x->int_value == x->attempt)) {
+        char vp[96];
+        snprintf(vp, sizeof vp, "%s.%s", path, def->value_key);
+        return bad(cx, vp, "must index another attempt of $.client.attempts (0 to %zu, not %d)",
+                   sc->client.nattempts - 1, x->attempt);
+      }
       if (cJSON_IsString(v) && !(x->str_value = mxc_strdup(v->valuestring)))
         return MXC_ENOMEM;
     }
@@ -332,12 +341,10 @@ static void line_col(const char *text, size_t off, int *line, int *col) {
   }
 }
 
-/* Parses text as exactly one JSON document (only white space may follow it). On a syntax error
- * returns NULL with "FILE:LINE:COL: invalid JSON..." in cx->err (or no message on out of memory).
- */
-static cJSON *parse_document(load_ctx *cx, const char *text, size_t len) {
+cJSON *mxc_json_document(const char *file, const char *text, size_t len, char **err) {
   const char *end = NULL;
   bool trailing = false;
+  *err = NULL;
   cJSON *doc = cJSON_ParseWithLengthOpts(text, len, &end, 0);
   if (doc && end) {
     while (end < text + len && (*end == ' ' || *end == '\t' || *end == '\r' || *end == '\n'))
@@ -351,10 +358,14 @@ static cJSON *parse_document(load_ctx *cx, const char *text, size_t len) {
   if (!doc) {
     int line, col;
     line_col(text, end && end >= text ? (size_t)(end - text) : 0, &line, &col);
-    cx->err = mxc_asprintf("%s:%d:%d: invalid JSON%s", cx->file, line, col,
-                           trailing ? " (text after the end of the document)" : "");
+    *err = mxc_asprintf("%s:%d:%d: invalid JSON%s", file, line, col,
+                        trailing ? " (text after the end of the document)" : "");
   }
   return doc;
+}
+
+static cJSON *parse_document(load_ctx *cx, const char *text, size_t len) {
+  return mxc_json_document(cx->file, text, len, &cx->err);
 }
 
 int mxc_scenario_parse(const char *file, const char *text, size_t len, mxc_scenario *sc,

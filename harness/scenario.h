@@ -44,6 +44,11 @@ int mxc_scenario_parse(const char *file, const char *text, size_t len, mxc_scena
                        char **err);
 void mxc_scenario_cleanup(mxc_scenario *sc);
 
+/* Parses text as exactly one JSON document (only white space may follow it). On a syntax error
+ * returns NULL with *err = "FILE:LINE:COL: invalid JSON..." (malloc'ed; NULL on out of memory).
+ */
+cJSON *mxc_json_document(const char *file, const char *text, size_t len, char **err);
+
 /* Parses a JSON list of accounts ({"username", "password", "roles", "active"}), with the
  * same strictness and messages as scenario files. Free with mxc_accounts_free. */
 int mxc_accounts_parse(const char *file, const char *text, size_t len, mxc_account **out, size_t *n,

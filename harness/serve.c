@@ -41,8 +41,12 @@ static const char serve_usage[] =
     "  --agents DIR        run the catalog for agents (apps on devices): GET /_mxconform/next\n"
     "                      ?agent=NAME gives the next case (each with its own mock), POST\n"
     "                      /_mxconform/result?agent=NAME takes its result line; each agent's\n"
-    "                      reports go to DIR/NAME.junit.xml, .json and .tap (docs/adapters.md)\n"
+    "                      reports go to DIR/NAME.junit.xml, .json, .tap and .html\n"
+    "                      (docs/adapters.md)\n"
     "  --filter GLOB, --level LEVEL  with --agents, as for run\n"
+    "  --agent-timeout S   with --agents: a case whose result has not come S seconds after it\n"
+    "                      was handed out is a client error (timed out), and the agent's next\n"
+    "                      GET gets the next case (default 300; 0: wait for ever)\n"
     "  --public-host HOST  with --agents: the host agents must use to reach this machine\n"
     "  --tls               serve HTTPS with run-local certificates; the ready line names the CA\n"
     "                      bundle to trust: 'listening on https://HOST:PORT/ ca=PATH'\n";
@@ -202,6 +206,7 @@ static int serve_exit(serve_state *st, int code) {
 int mxc_serve_main(int argc, char **argv) {
   const char *listen = NULL, *accounts = NULL, *scenario = NULL;
   const char *agents_dir = NULL, *filter = NULL, *level_text = "must", *public_host = NULL;
+  uint64_t agent_timeout_ms = 300000;
   const char *dir = MXC_SOURCE_DIR "/scenarios";
   static serve_state st; /* large: not on the stack */
   st = (serve_state){.exit_code = MXC_EXIT_PASS,
@@ -234,6 +239,20 @@ int mxc_serve_main(int argc, char **argv) {
                 v);
         return serve_exit(&st, MXC_EXIT_USAGE);
       }
+      i++;
+      continue;
+    }
+    if (strcmp(a, "--agent-timeout") == 0) {
+      char *end = NULL;
+      double secs = v ? strtod(v, &end) : 0;
+      if (!v || !*v || *end || !(secs >= 0) || secs > 86400) {
+        fprintf(stderr,
+                "mxconform serve: --agent-timeout wants seconds from 0 (none) to 86400, got "
+                "'%s'\n",
+                v ? v : "");
+        return serve_exit(&st, MXC_EXIT_USAGE);
+      }
+      agent_timeout_ms = (uint64_t)(secs * 1000.0 + 0.5);
       i++;
       continue;
     }
@@ -338,7 +357,8 @@ int mxc_serve_main(int argc, char **argv) {
                               .host = host,
                               .public_host = public_host ? public_host : host,
                               .reports_dir = agents_dir,
-                              .seed = st.seed};
+                              .seed = st.seed,
+                              .case_timeout_ms = agent_timeout_ms};
     st.agents = mxc_agents_new(&loop, &acfg);
     cfg.control.agent_next = mxc_agents_next;
     cfg.control.agent_result = mxc_agents_result;

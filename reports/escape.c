@@ -4,25 +4,6 @@
 
 #include <string.h>
 
-int mxc_xml_escape(mxc_buf *out, const char *s) {
-  int rc = 0;
-  for (const unsigned char *p = (const unsigned char *)(s ? s : ""); *p && rc == 0; p++) {
-    switch (*p) {
-    case '&': rc = mxc_buf_append(out, "&amp;", 5); break;
-    case '<': rc = mxc_buf_append(out, "&lt;", 4); break;
-    case '>': rc = mxc_buf_append(out, "&gt;", 4); break;
-    case '"': rc = mxc_buf_append(out, "&quot;", 6); break;
-    case '\'': rc = mxc_buf_append(out, "&apos;", 6); break;
-    default:
-      if (*p < 0x20 && *p != '\t' && *p != '\n' && *p != '\r')
-        rc = mxc_buf_append(out, "?", 1); /* not allowed in XML 1.0 */
-      else
-        rc = mxc_buf_append(out, p, 1);
-    }
-  }
-  return rc;
-}
-
 /* Decodes the UTF-8 sequence at p into *cp and returns its length (1-4), or 0 when it is not
  * valid UTF-8 (overlong forms, surrogates and code points past U+10FFFF are not). */
 static size_t utf8_decode(const unsigned char *p, unsigned *cp) {
@@ -46,6 +27,35 @@ static size_t utf8_decode(const unsigned char *p, unsigned *cp) {
       *cp > 0x10FFFF)
     return 0;
   return n;
+}
+
+int mxc_xml_escape(mxc_buf *out, const char *s) {
+  int rc = 0;
+  for (const unsigned char *p = (const unsigned char *)(s ? s : ""); *p && rc == 0;) {
+    unsigned cp;
+    size_t n = utf8_decode(p, &cp);
+    if (n == 0) { /* not UTF-8: an XML parser would refuse the whole file */
+      rc = mxc_buf_append(out, "\xef\xbf\xbd", 3);
+      n = 1;
+    } else if (cp == '&') {
+      rc = mxc_buf_append(out, "&amp;", 5);
+    } else if (cp == '<') {
+      rc = mxc_buf_append(out, "&lt;", 4);
+    } else if (cp == '>') {
+      rc = mxc_buf_append(out, "&gt;", 4);
+    } else if (cp == '"') {
+      rc = mxc_buf_append(out, "&quot;", 6);
+    } else if (cp == '\'') {
+      rc = mxc_buf_append(out, "&apos;", 6);
+    } else if ((cp < 0x20 && cp != '\t' && cp != '\n' && cp != '\r') || cp == 0xFFFE ||
+               cp == 0xFFFF) {
+      rc = mxc_buf_append(out, "?", 1); /* not allowed in XML 1.0 */
+    } else {
+      rc = mxc_buf_append(out, p, n);
+    }
+    p += n;
+  }
+  return rc;
 }
 
 int mxc_json_quote(mxc_buf *out, const char *s) {

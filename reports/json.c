@@ -77,6 +77,7 @@ static void add_scenario(cJSON *list, const mxc_scenario_result *r, mxc_level le
   const mxc_scenario *sc = r->sc;
   cJSON *s = push_obj(list, oom);
   add_str(s, "id", sc->id, oom);
+  add_num(s, "position", (double)r->position, oom);
   add_str(s, "title", sc->title, oom);
   add_str(s, "description", sc->description, oom);
   add_str(s, "file", sc->file, oom);
@@ -101,6 +102,7 @@ static void add_scenario(cJSON *list, const mxc_scenario_result *r, mxc_level le
   add_num(s, "duration_ms", r->duration_ms, oom);
   add_num(s, "deadline_ms", (double)r->deadline_ms, oom);
   add_str(s, "internal_error", r->internal_error, oom);
+  add_bool(s, "interrupted", r->interrupted, oom);
   cJSON *checks = s ? add_arr(s, "checks", oom) : NULL;
   for (size_t i = 0; checks && i < r->nchecks; i++) {
     const mxc_check_result *c = &r->checks[i];
@@ -125,34 +127,63 @@ static void add_scenario(cJSON *list, const mxc_scenario_result *r, mxc_level le
   add_copy(s, "transcript", r->transcript, oom);
 }
 
-int mxc_json_write(const char *path, const mxc_run_result *run, const char *agent) {
-  bool oom = false;
+/* The report object of one run. */
+static cJSON *run_object(const mxc_run_result *run, bool *oom) {
   cJSON *doc = cJSON_CreateObject();
-  oom |= !doc;
-  add_str(doc, "schema", "mxconform-report", &oom);
-  add_num(doc, "version", 1, &oom);
-  add_str(doc, "agent", agent, &oom);
-  add_str(doc, "client", run->client_desc, &oom);
-  add_u64(doc, "seed", run->seed, &oom);
-  add_str(doc, "level", mxc_level_name(run->level), &oom);
-  add_str(doc, "mxconform_version", MXC_VERSION, &oom);
-  /* the model has no start time: the run started its duration before now */
+  *oom |= !doc;
+  add_str(doc, "schema", "mxconform-report", oom);
+  add_num(doc, "version", MXC_JSON_REPORT_VERSION, oom);
+  add_str(doc, "agent", run->agent, oom);
+  add_str(doc, "client", run->client_desc, oom);
+  add_u64(doc, "seed", run->seed, oom);
+  add_str(doc, "level", mxc_level_name(run->level), oom);
+  add_str(doc, "filter", run->filter, oom);
+  cJSON *selection = doc ? add_obj(doc, "selection", oom) : NULL;
+  add_num(selection, "total", (double)run->selection_total, oom);
+  char shard[48] = "";
+  if (run->shard_n)
+    snprintf(shard, sizeof shard, "%zu/%zu", run->shard_k, run->shard_n);
+  add_str(selection, "shard", run->shard_n ? shard : NULL, oom);
+  add_str(doc, "mxconform_version", MXC_VERSION, oom);
   char started[32];
-  time_t start = time(NULL) - (time_t)(run->duration_ms / 1000.0 + 0.5);
+  time_t start = (time_t)run->started;
   struct tm tm;
   gmtime_r(&start, &tm);
   strftime(started, sizeof started, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  add_str(doc, "started", started, &oom);
-  add_num(doc, "duration_ms", run->duration_ms, &oom);
-  cJSON *totals = doc ? add_obj(doc, "totals", &oom) : NULL;
-  add_num(totals, "scenarios", (double)run->n, &oom);
-  add_num(totals, "passed", (double)run->passed, &oom);
-  add_num(totals, "failed", (double)run->failed, &oom);
-  add_num(totals, "errors", (double)run->errors, &oom);
-  add_num(totals, "skipped", (double)run->skipped, &oom);
-  cJSON *list = doc ? add_arr(doc, "scenarios", &oom) : NULL;
-  for (size_t i = 0; list && !oom && i < run->n; i++)
-    add_scenario(list, &run->results[i], run->level, &oom);
+  add_str(doc, "started", started, oom);
+  add_num(doc, "duration_ms", run->duration_ms, oom);
+  add_bool(doc, "incomplete", run->incomplete, oom);
+  cJSON *totals = doc ? add_obj(doc, "totals", oom) : NULL;
+  add_num(totals, "scenarios", (double)run->n, oom);
+  add_num(totals, "passed", (double)run->passed, oom);
+  add_num(totals, "failed", (double)run->failed, oom);
+  add_num(totals, "errors", (double)run->errors, oom);
+  add_num(totals, "skipped", (double)run->skipped, oom);
+  cJSON *list = doc ? add_arr(doc, "scenarios", oom) : NULL;
+  for (size_t i = 0; list && !*oom && i < run->n; i++)
+    add_scenario(list, &run->results[i], run->level, oom);
+  return doc;
+}
+
+int mxc_json_write(const char *path, const mxc_run_result *const *runs, size_t nruns) {
+  bool oom = false;
+  cJSON *doc;
+  if (nruns == 1) {
+    doc = run_object(runs[0], &oom);
+  } else { /* agents side by side */
+    doc = cJSON_CreateObject();
+    oom |= !doc;
+    add_str(doc, "schema", "mxconform-merge", &oom);
+    add_num(doc, "version", MXC_JSON_REPORT_VERSION, &oom);
+    cJSON *list = doc ? add_arr(doc, "runs", &oom) : NULL;
+    for (size_t i = 0; list && !oom && i < nruns; i++) {
+      cJSON *r = run_object(runs[i], &oom);
+      if (r && !cJSON_AddItemToArray(list, r)) {
+        cJSON_Delete(r);
+        oom = true;
+      }
+    }
+  }
 
   int rc = oom ? MXC_ENOMEM : 0;
   char *text = rc ? NULL : cJSON_Print(doc);

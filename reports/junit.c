@@ -34,12 +34,23 @@ static const char *group_of(const mxc_scenario_result *r) {
   return r->sc->nrules ? r->sc->rules[0]->group : "OTHER";
 }
 
-static int write_case(mxc_buf *b, const mxc_scenario_result *r, mxc_level level) {
+/* The run's name in suite and class names when several runs share the file, else NULL. */
+static const char *label_of(const mxc_run_result *run, size_t nruns) {
+  if (nruns < 2)
+    return NULL;
+  return run->agent ? run->agent : run->client_desc;
+}
+
+static int write_case(mxc_buf *b, const mxc_scenario_result *r, mxc_level level,
+                      const char *label) {
   int rc = mxc_buf_printf(b, "    <testcase");
-  char classname[64];
-  snprintf(classname, sizeof classname, "mxconform.%s", group_of(r));
+  char *classname = label ? mxc_asprintf("mxconform.%s.%s", label, group_of(r))
+                          : mxc_asprintf("mxconform.%s", group_of(r));
+  if (!classname)
+    return MXC_ENOMEM;
   if (!rc)
     rc = attr(b, "classname", classname);
+  free(classname);
   if (!rc)
     rc = attr(b, "name", r->sc->id);
   if (!rc)
@@ -130,22 +141,9 @@ static int write_case(mxc_buf *b, const mxc_scenario_result *r, mxc_level level)
   return rc;
 }
 
-int mxc_junit_write(const char *path, const mxc_run_result *run) {
-  mxc_buf b;
-  mxc_buf_init(&b, 256u << 20);
-  char stamp[32];
-  time_t now = time(NULL);
-  struct tm tm;
-  gmtime_r(&now, &tm);
-  strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%S", &tm);
-  int rc = mxc_buf_printf(
-      &b,
-      "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"mxconform\" "
-      "tests=\"%zu\" failures=\"%zu\" errors=\"%zu\" skipped=\"%zu\" "
-      "time=\"%.3f\">\n",
-      run->n + (run->incomplete ? 1 : 0), run->failed - run->errors,
-      run->errors + (run->incomplete ? 1 : 0), run->skipped, run->duration_ms / 1000.0);
-  /* one suite per rule group, groups in the order they first appear */
+/* The suites of one run: one per rule group, groups in the order they first appear. */
+static int write_run(mxc_buf *b, const mxc_run_result *run, const char *label, const char *stamp) {
+  int rc = 0;
   bool *done = calloc(run->n ? run->n : 1, sizeof *done);
   if (!done)
     rc = MXC_ENOMEM;
@@ -165,27 +163,29 @@ int mxc_junit_write(const char *path, const mxc_run_result *run) {
       skipped += o == OUT_SKIPPED;
       time_ms += run->results[j].duration_ms;
     }
-    rc = mxc_buf_printf(&b, "  <testsuite");
+    char *name = label ? mxc_asprintf("%s/%s", label, group) : mxc_asprintf("%s", group);
+    rc = name ? mxc_buf_printf(b, "  <testsuite") : MXC_ENOMEM;
     if (!rc)
-      rc = attr(&b, "name", group);
+      rc = attr(b, "name", name);
+    free(name);
     if (!rc)
-      rc = mxc_buf_printf(&b,
+      rc = mxc_buf_printf(b,
                           " tests=\"%zu\" failures=\"%zu\" errors=\"%zu\" skipped=\"%zu\" "
                           "time=\"%.3f\" timestamp=\"%s\">\n    <properties>\n",
                           tests, failures, errors, skipped, time_ms / 1000.0, stamp);
     if (!rc && run->agent) {
-      rc = mxc_buf_printf(&b, "      <property name=\"agent\"");
+      rc = mxc_buf_printf(b, "      <property name=\"agent\"");
       if (!rc)
-        rc = attr(&b, "value", run->agent);
+        rc = attr(b, "value", run->agent);
       if (!rc)
-        rc = mxc_buf_printf(&b, "/>\n");
+        rc = mxc_buf_printf(b, "/>\n");
     }
     if (!rc)
-      rc = mxc_buf_printf(&b, "      <property name=\"client\"");
+      rc = mxc_buf_printf(b, "      <property name=\"client\"");
     if (!rc)
-      rc = attr(&b, "value", run->client_desc);
+      rc = attr(b, "value", run->client_desc);
     if (!rc)
-      rc = mxc_buf_printf(&b,
+      rc = mxc_buf_printf(b,
                           "/>\n      <property name=\"level\" value=\"%s\"/>\n"
                           "      <property name=\"mxconform.version\" value=\"%s\"/>\n"
                           "      <property name=\"seed\" value=\"%llu\"/>\n"
@@ -195,21 +195,60 @@ int mxc_junit_write(const char *path, const mxc_run_result *run) {
       if (strcmp(group_of(&run->results[j]), group) != 0)
         continue;
       done[j] = true;
-      rc = write_case(&b, &run->results[j], run->level);
+      rc = write_case(b, &run->results[j], run->level, label);
     }
     if (!rc)
-      rc = mxc_buf_printf(&b, "  </testsuite>\n");
+      rc = mxc_buf_printf(b, "  </testsuite>\n");
   }
   free(done);
-  if (!rc && run->incomplete) /* a CI reading this file must not see a green run */
-    rc = mxc_buf_printf(&b,
-                        "  <testsuite name=\"mxconform.run\" tests=\"1\" failures=\"0\" "
-                        "errors=\"1\" skipped=\"0\" time=\"0\">\n"
-                        "    <testcase classname=\"mxconform.run\" name=\"complete\" time=\"0\">\n"
-                        "      <error type=\"interrupted\" message=\"the run was interrupted: %zu "
-                        "of %zu selected scenarios ran\"/>\n"
-                        "    </testcase>\n  </testsuite>\n",
-                        run->n, run->selected);
+  if (!rc && run->incomplete) { /* a CI reading this file must not see a green run */
+    char *name = label ? mxc_asprintf("%s/mxconform.run", label) : mxc_asprintf("mxconform.run");
+    rc = name ? mxc_buf_printf(b, "  <testsuite") : MXC_ENOMEM;
+    if (!rc)
+      rc = attr(b, "name", name);
+    if (!rc)
+      rc = mxc_buf_printf(b, " tests=\"1\" failures=\"0\" errors=\"1\" skipped=\"0\" time=\"0\">\n"
+                             "    <testcase");
+    if (!rc)
+      rc = attr(b, "classname", name);
+    if (!rc)
+      rc = mxc_buf_printf(b,
+                          " name=\"complete\" time=\"0\">\n"
+                          "      <error type=\"interrupted\" message=\"the run is incomplete: %zu "
+                          "of %zu selected scenarios ran\"/>\n"
+                          "    </testcase>\n  </testsuite>\n",
+                          run->n, run->selected);
+    free(name);
+  }
+  return rc;
+}
+
+int mxc_junit_write(const char *path, const mxc_run_result *const *runs, size_t nruns) {
+  mxc_buf b;
+  mxc_buf_init(&b, 256u << 20);
+  char stamp[32];
+  time_t now = time(NULL);
+  struct tm tm;
+  gmtime_r(&now, &tm);
+  strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%S", &tm);
+  size_t tests = 0, failures = 0, errors = 0, skipped = 0;
+  double ms = 0;
+  for (size_t i = 0; i < nruns; i++) {
+    const mxc_run_result *run = runs[i];
+    tests += run->n + (run->incomplete ? 1 : 0);
+    failures += run->failed - run->errors;
+    errors += run->errors + (run->incomplete ? 1 : 0);
+    skipped += run->skipped;
+    ms += run->duration_ms;
+  }
+  int rc =
+      mxc_buf_printf(&b,
+                     "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"mxconform\" "
+                     "tests=\"%zu\" failures=\"%zu\" errors=\"%zu\" skipped=\"%zu\" "
+                     "time=\"%.3f\">\n",
+                     tests, failures, errors, skipped, ms / 1000.0);
+  for (size_t i = 0; !rc && i < nruns; i++)
+    rc = write_run(&b, runs[i], label_of(runs[i], nruns), stamp);
   if (!rc)
     rc = mxc_buf_printf(&b, "</testsuites>\n");
   if (!rc)

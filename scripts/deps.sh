@@ -14,6 +14,10 @@ packages=(
   ca-certificates
   curl                                  # the curl command line, an independent client in tests
   libxml2-utils                         # xmllint: the JUnit reports are validated against docs/junit.xsd
+  python3-junitparser                   # a JUnit consumer that reads the JUnit reports back in tests
+  perl                                  # prove: a TAP consumer that reads the TAP reports back in tests
+  chromium                              # the HTML report opened headless, screenshot checked, in tests
+  fonts-dejavu-core                     # a font for chromium's screenshots (minbase has none)
   python3                               # examples/adapters/python_client.py in the adapter tests
   nodejs                                # examples/adapters/node_client.mjs (also pulled in by node-llhttp)
 )

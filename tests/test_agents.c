@@ -20,7 +20,7 @@ typedef struct served {
   char *dir;
 } served;
 
-static void serve_agents(served *s, const char *filter) {
+static void serve_agents_ex(served *s, const char *filter, const char *timeout) {
   int fds[2];
   cr_assert_eq(pipe(fds), 0);
   s->dir = mxc_tempdir_create("mxc-agents");
@@ -32,7 +32,7 @@ static void serve_agents(served *s, const char *filter) {
     close(fds[0]);
     close(fds[1]);
     execl(mxc_test_bin("mxconform"), "mxconform", "serve", "--agents", s->dir, "--filter", filter,
-          "--seed", "9", (char *)NULL);
+          "--seed", "9", "--agent-timeout", timeout, (char *)NULL);
     _exit(127);
   }
   close(fds[1]);
@@ -41,6 +41,8 @@ static void serve_agents(served *s, const char *filter) {
   cr_assert_not_null(fgets(line, sizeof line, s->out), "no ready line");
   cr_assert(sscanf(line, "listening on %255s", s->url) == 1, "%s", line);
 }
+
+static void serve_agents(served *s, const char *filter) { serve_agents_ex(s, filter, "300"); }
 
 static int serve_stop(served *s) {
   int st = 0;
@@ -114,6 +116,47 @@ Test(agents, stopping_mid_run_writes_incomplete_reports, .timeout = 60) {
   char *xml = report(&s, "half", "junit.xml");
   cr_expect(strstr(xml, "type=\"interrupted\"") != NULL, "%s", xml);
   free(xml);
+  mxc_tree_remove(s.dir);
+  free(s.dir);
+}
+
+/* GET next (or POST a result) for an agent; returns the HTTP status, the body in *body. */
+static int agent_call(const served *s, const char *what, const char *name, const char *data,
+                      char **body) {
+  char *cmd = mxc_asprintf("curl -s -w '\\n%%{http_code}' %s%s%s '%s_mxconform/%s?agent=%s'",
+                           data ? "--data-binary '" : "", data ? data : "", data ? "'" : "", s->url,
+                           what, name);
+  char *out = NULL;
+  cr_assert_eq(mxc_test_sh(cmd, &out), 0, "%s", cmd);
+  char *nl = strrchr(out, '\n');
+  cr_assert_not_null(nl, "%s", out);
+  int code = atoi(nl + 1);
+  *nl = '\0';
+  *body = out;
+  free(cmd);
+  return code;
+}
+
+Test(agents, a_silent_agent_times_out_and_gets_the_next_case, .timeout = 60) {
+  served s;
+  serve_agents_ex(&s, "DENY-1-*", "0.5");
+  char *first = NULL, *again = NULL, *late = NULL;
+  cr_assert_eq(agent_call(&s, "next", "mute", NULL, &first), 200, "%s", first);
+  usleep(1200 * 1000); /* past the 0.5 s deadline: the case is judged without it */
+  cr_expect_eq(agent_call(&s, "result", "mute", "{\"attempts\":[]}", &late), 409,
+               "a late result must not be taken for the next case: %s", late);
+  cr_assert_eq(agent_call(&s, "next", "mute", NULL, &again), 200, "%s", again);
+  cr_expect(strcmp(first, again) != 0, "the timed-out case was handed out again: %s", again);
+  cr_expect_eq(serve_stop(&s), 0);
+  char *json = report(&s, "mute", "json");
+  cr_expect(strstr(json, "no result within 500 ms (serve --agent-timeout)") != NULL, "%.2000s",
+            json);
+  cr_expect(strstr(json, "\"timed_out\":\ttrue") != NULL, "%.2000s", json);
+  cr_expect(strstr(json, "\"verdict\":\t\"ERROR\"") != NULL, "%.2000s", json);
+  free(json);
+  free(first);
+  free(again);
+  free(late);
   mxc_tree_remove(s.dir);
   free(s.dir);
 }

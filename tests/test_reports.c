@@ -154,8 +154,10 @@ static mxc_run_result make_run(void) {
       .baseline_stale = true,
       .duration_ms = 31,
   };
-  for (size_t i = 0; i < 5; i++)
+  for (size_t i = 0; i < 5; i++) {
     results[i].transcript = parse(TRANSCRIPT);
+    results[i].position = i;
+  }
   return (mxc_run_result){
       .client_desc = "./fake-client --flag",
       .level = MXC_LEVEL_SHOULD,
@@ -166,6 +168,9 @@ static mxc_run_result make_run(void) {
       .failed = 3,
       .errors = 1,
       .skipped = 1,
+      .selected = 5,
+      .selection_total = 5,
+      .started = 1796316314, /* 2026-12-03T16:45:14Z */
       .duration_ms = 1234.5,
   };
 }
@@ -191,13 +196,7 @@ static void teardown(void) {
   free(tmpdir);
 }
 
-static char *slurp(const char *path) {
-  char *text = NULL;
-  size_t len;
-  int rc = mxc_file_read(path, 64u << 20, &text, &len);
-  cr_assert_eq(rc, 0, "cannot read %s: %s", path, mxc_strerror(rc));
-  return text;
-}
+#define slurp mxc_test_slurp
 
 /* Compares text with the golden file; MXC_UPDATE_GOLDEN=1 rewrites the golden instead. */
 static void expect_golden(const char *text, const char *golden_rel) {
@@ -227,7 +226,10 @@ static char *write_tap(const mxc_run_result *run) {
 
 static char *write_json(const mxc_run_result *run, const char *agent) {
   char *path = mxc_asprintf("%s/report.json", tmpdir);
-  int rc = mxc_json_write(path, run, agent);
+  mxc_run_result labelled = *run;
+  labelled.agent = agent;
+  const mxc_run_result *runs[] = {&labelled};
+  int rc = mxc_json_write(path, runs, 1);
   cr_assert_eq(rc, 0, "mxc_json_write: %s", mxc_strerror(rc));
   return path;
 }
@@ -249,143 +251,6 @@ static char *normalised_json(const char *text) {
   char *with_newline = mxc_asprintf("%s\n", out);
   free(out);
   return with_newline;
-}
-
-/* ---- a small JSON Schema check in C: type, const, enum, required, properties,
- * additionalProperties: false, items, oneOf and local $ref; enough for report-schema.json ---- */
-
-static bool type_is(const cJSON *v, const char *type) {
-  if (strcmp(type, "object") == 0)
-    return cJSON_IsObject(v);
-  if (strcmp(type, "array") == 0)
-    return cJSON_IsArray(v);
-  if (strcmp(type, "string") == 0)
-    return cJSON_IsString(v);
-  if (strcmp(type, "boolean") == 0)
-    return cJSON_IsBool(v);
-  if (strcmp(type, "null") == 0)
-    return cJSON_IsNull(v);
-  if (strcmp(type, "number") == 0)
-    return cJSON_IsNumber(v);
-  if (strcmp(type, "integer") == 0)
-    return cJSON_IsNumber(v) && v->valuedouble == (double)(long long)v->valuedouble;
-  return false;
-}
-
-static bool problem(mxc_buf *why, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-/* Records what is wrong in *why; returns false. */
-static bool problem(mxc_buf *why, const char *fmt, ...) {
-  char line[512];
-  va_list ap;
-  va_start(ap, fmt);
-  vsnprintf(line, sizeof line, fmt, ap);
-  va_end(ap);
-  mxc_buf_printf(why, "%s", line);
-  return false;
-}
-
-/* Checks v against schema s; records the first problem found in *why ("$.path: what") and
- * returns false. */
-static bool schema_check(const cJSON *root, const cJSON *s, const cJSON *v, const char *path,
-                         mxc_buf *why) {
-  const cJSON *ref = cJSON_GetObjectItemCaseSensitive(s, "$ref");
-  if (cJSON_IsString(ref)) {
-    cr_assert(strncmp(ref->valuestring, "#/$defs/", 8) == 0, "unsupported $ref %s",
-              ref->valuestring);
-    const cJSON *target = cJSON_GetObjectItemCaseSensitive(
-        cJSON_GetObjectItemCaseSensitive(root, "$defs"), ref->valuestring + 8);
-    cr_assert_not_null(target, "dangling $ref %s", ref->valuestring);
-    if (!schema_check(root, target, v, path, why))
-      return false;
-  }
-  const cJSON *type = cJSON_GetObjectItemCaseSensitive(s, "type");
-  if (type) {
-    bool ok = false;
-    if (cJSON_IsString(type))
-      ok = type_is(v, type->valuestring);
-    const cJSON *types = cJSON_IsArray(type) ? type : NULL, *t;
-    cJSON_ArrayForEach(t, types) ok |= type_is(v, t->valuestring);
-    if (!ok)
-      return problem(why, "%s: wrong type", path);
-  }
-  const cJSON *konst = cJSON_GetObjectItemCaseSensitive(s, "const");
-  if (konst && !cJSON_Compare(konst, v, true))
-    return problem(why, "%s: not the constant", path);
-  const cJSON *enumeration = cJSON_GetObjectItemCaseSensitive(s, "enum");
-  if (enumeration) {
-    bool found = false;
-    const cJSON *e;
-    cJSON_ArrayForEach(e, enumeration) found |= cJSON_Compare(e, v, true);
-    if (!found)
-      return problem(why, "%s: not one of the enum", path);
-  }
-  const cJSON *one_of = cJSON_GetObjectItemCaseSensitive(s, "oneOf");
-  if (one_of) {
-    int matches = 0;
-    const cJSON *alt;
-    cJSON_ArrayForEach(alt, one_of) {
-      mxc_buf ignored;
-      mxc_buf_init(&ignored, 1u << 16);
-      matches += schema_check(root, alt, v, path, &ignored);
-      mxc_buf_cleanup(&ignored);
-    }
-    if (matches != 1)
-      return problem(why, "%s: %d oneOf alternatives match", path, matches);
-  }
-  if (cJSON_IsObject(v)) {
-    const cJSON *req;
-    cJSON_ArrayForEach(req, cJSON_GetObjectItemCaseSensitive(s, "required")) {
-      if (!cJSON_GetObjectItemCaseSensitive(v, req->valuestring))
-        return problem(why, "%s: required \"%s\" missing", path, req->valuestring);
-    }
-    const cJSON *props = cJSON_GetObjectItemCaseSensitive(s, "properties");
-    bool closed = cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(s, "additionalProperties"));
-    const cJSON *member;
-    cJSON_ArrayForEach(member, v) {
-      const cJSON *ps = cJSON_GetObjectItemCaseSensitive(props, member->string);
-      char *sub = mxc_asprintf("%s.%s", path, member->string);
-      bool ok = true;
-      if (ps)
-        ok = schema_check(root, ps, member, sub, why);
-      else if (closed)
-        ok = problem(why, "%s: not in the schema", sub);
-      free(sub);
-      if (!ok)
-        return false;
-    }
-  }
-  const cJSON *items = cJSON_GetObjectItemCaseSensitive(s, "items");
-  if (items && cJSON_IsArray(v)) {
-    int i = 0;
-    const cJSON *item;
-    cJSON_ArrayForEach(item, v) {
-      char *sub = mxc_asprintf("%s[%d]", path, i++);
-      bool ok = schema_check(root, items, item, sub, why);
-      free(sub);
-      if (!ok)
-        return false;
-    }
-  }
-  return true;
-}
-
-/* NULL when the report text satisfies the schema, else a malloc'ed description. */
-static char *schema_problem(const char *report_text) {
-  char *schema_text = slurp(mxc_test_src("docs/report-schema.json"));
-  cJSON *schema = cJSON_Parse(schema_text);
-  cr_assert_not_null(schema, "docs/report-schema.json is not JSON");
-  cJSON *doc = cJSON_Parse(report_text);
-  cr_assert_not_null(doc);
-  mxc_buf why;
-  mxc_buf_init(&why, 1u << 16);
-  bool ok = schema_check(schema, schema, doc, "$", &why);
-  char *problem = ok ? NULL : mxc_buf_detach(&why);
-  mxc_buf_cleanup(&why);
-  cJSON_Delete(doc);
-  cJSON_Delete(schema);
-  free(schema_text);
-  return problem;
 }
 
 /* ---- TAP ---- */
@@ -428,10 +293,9 @@ Test(reports, tap_shape, .timeout = 10) {
 
 Test(reports, tap_parses_with_prove, .timeout = 60) {
   char *out = NULL;
-  if (mxc_test_sh("command -v prove", &out) != 0) {
-    free(out);
-    cr_skip_test("prove not found (Debian package perl): the TAP was not checked by a parser");
-  }
+  cr_assert_eq(mxc_test_sh("command -v prove", &out), 0,
+               "prove not found (Debian package perl; scripts/deps.sh installs it): the TAP "
+               "cannot be checked by a parser");
   free(out);
   mxc_run_result run = make_run();
   char *path = write_tap(&run);
@@ -526,7 +390,7 @@ Test(reports, json_satisfies_the_schema, .timeout = 60) {
   mxc_run_result run = make_run();
   char *path = write_json(&run, "fake-agent");
   char *text = slurp(path);
-  char *problem = schema_problem(text);
+  char *problem = mxc_test_schema_problem(text);
   cr_expect_null(problem, "the report breaks docs/report-schema.json: %s", problem);
   free(problem);
   /* the same checker notices a missing required field and an unknown one */
@@ -536,14 +400,14 @@ Test(reports, json_satisfies_the_schema, .timeout = 60) {
   cJSON *check = cJSON_GetArrayItem(checks, 0);
   cJSON_DeleteItemFromObjectCaseSensitive(check, "side");
   char *broken = cJSON_Print(doc);
-  problem = schema_problem(broken);
+  problem = mxc_test_schema_problem(broken);
   cr_expect(problem && strstr(problem, "$.scenarios[1].checks[0]: required \"side\" missing"), "%s",
             problem ? problem : "(no problem found)");
   free(problem);
   free(broken);
   cJSON_AddStringToObject(check, "side", "left");
   broken = cJSON_Print(doc);
-  problem = schema_problem(broken);
+  problem = mxc_test_schema_problem(broken);
   cr_expect(problem && strstr(problem, "$.scenarios[1].checks[0].side: not one of the enum"), "%s",
             problem ? problem : "(no problem found)");
   free(problem);
@@ -602,16 +466,147 @@ Test(reports, failed_write_leaves_no_file, .timeout = 10) {
   cr_expect_neq(access(path, F_OK), 0);
   free(path);
   path = mxc_asprintf("%s/no-such-dir/report.json", tmpdir);
-  cr_expect_lt(mxc_json_write(path, &run, NULL), 0);
+  const mxc_run_result *runs[] = {&run};
+  cr_expect_lt(mxc_json_write(path, runs, 1), 0);
   cr_expect_neq(access(path, F_OK), 0);
   free(path);
   /* an earlier report at the path is replaced whole */
   path = mxc_asprintf("%s/old.json", tmpdir);
   cr_assert_eq(mxc_file_write_atomic(path, "stale", 5), 0);
-  cr_assert_eq(mxc_json_write(path, &run, NULL), 0);
+  cr_assert_eq(mxc_json_write(path, runs, 1), 0);
   char *text = slurp(path);
   cr_expect(text[0] == '{', "%s", text);
   free(text);
   free(path);
+  free_run(&run);
+}
+
+/* ---- JUnit ---- */
+
+/* The JUnit report of runs, with the clock-dependent timestamp and the version replaced. The
+ * report itself must satisfy docs/junit.xsd (xmllint, Debian's libxml2-utils). */
+static char *junit_normalised(const mxc_run_result *const *runs, size_t nruns) {
+  char *path = mxc_asprintf("%s/report.xml", tmpdir);
+  int rc = mxc_junit_write(path, runs, nruns);
+  cr_assert_eq(rc, 0, "mxc_junit_write: %s", mxc_strerror(rc));
+  char *cmd =
+      mxc_asprintf("xmllint --noout --schema '%s' '%s' 2>&1", mxc_test_src("docs/junit.xsd"), path);
+  char *lint = NULL;
+  cr_expect_eq(mxc_test_sh(cmd, &lint), 0, "the JUnit report breaks docs/junit.xsd:\n%s", lint);
+  free(lint);
+  free(cmd);
+  char *text = slurp(path);
+  mxc_buf out;
+  mxc_buf_init(&out, 64u << 20);
+  const char *p = text, *q;
+  while ((q = strstr(p, " timestamp=\"")) != NULL) {
+    mxc_buf_append(&out, p, (size_t)(q - p));
+    mxc_buf_printf(&out, " timestamp=\"2000-01-01T00:00:00\"");
+    p = strchr(q + 12, '"') + 1;
+  }
+  mxc_buf_append(&out, p, strlen(p));
+  char *norm = mxc_buf_detach(&out);
+  char *version = mxc_asprintf("\"mxconform.version\" value=\"%s\"", MXC_VERSION);
+  char *at = strstr(norm, version);
+  cr_assert_not_null(at, "no version property:\n%s", norm);
+  while (at) { /* same length: "<version>" may be longer, so keep a fixed marker */
+    memset(at + 27, '#', strlen(MXC_VERSION));
+    at = strstr(at + 1, version);
+  }
+  free(version);
+  free(text);
+  free(path);
+  return norm;
+}
+
+Test(reports, junit_matches_golden, .timeout = 10) {
+  mxc_run_result run = make_run();
+  run.agent = "fake-agent 1.0";
+  const mxc_run_result *runs[] = {&run};
+  char *text = junit_normalised(runs, 1);
+  expect_golden(text, "tests/data/golden/report.junit.xml");
+  free(text);
+  free_run(&run);
+}
+
+Test(reports, junit_side_by_side_matches_golden, .timeout = 10) {
+  mxc_run_result run = make_run(), other = run;
+  run.agent = "vendor-a";
+  other.agent = "vendor-b";
+  other.incomplete = true; /* as merge leaves a run whose shards did not all arrive */
+  other.selected = 7;
+  const mxc_run_result *runs[] = {&run, &other};
+  char *text = junit_normalised(runs, 2);
+  expect_golden(text, "tests/data/golden/report-agents.junit.xml");
+  /* agents stay apart: every suite and class is named after its agent */
+  cr_expect(strstr(text, "<testsuite name=\"vendor-a/T\"") != NULL, "%s", text);
+  cr_expect(strstr(text, "<testsuite name=\"vendor-b/T\"") != NULL, "%s", text);
+  cr_expect(strstr(text, "classname=\"mxconform.vendor-b.T\" name=\"T-fail\"") != NULL, "%s", text);
+  cr_expect(strstr(text, "<testsuite name=\"vendor-b/mxconform.run\"") != NULL, "%s", text);
+  cr_expect(strstr(text, "<testsuite name=\"vendor-a/mxconform.run\"") == NULL, "%s", text);
+  free(text);
+  free_run(&run);
+}
+
+/* What junitparser (python3-junitparser, a JUnit consumer we do not control) reads back. */
+static char *junitparser_view(const mxc_run_result *const *runs, size_t nruns) {
+  char *path = mxc_asprintf("%s/readback.xml", tmpdir);
+  cr_assert_eq(mxc_junit_write(path, runs, nruns), 0);
+  char *cmd = mxc_asprintf("/usr/bin/python3 '%s' '%s'",
+                           mxc_test_src("tests/data/junit/readback.py"), path);
+  char *out = NULL;
+  int status = mxc_test_sh(cmd, &out);
+  cr_assert_eq(status, 0,
+               "junitparser could not read the report (Debian package python3-junitparser; "
+               "scripts/deps.sh installs it): %s",
+               out);
+  /* every suite's declared counts agree with junitparser's own count of its cases */
+  for (const char *line = strstr(out, "\nsuite "); line; line = strstr(line + 1, "\nsuite ")) {
+    unsigned t, f, e, s, rt, rf, re, rs;
+    const char *counts = strstr(line, " tests=");
+    cr_assert_not_null(counts);
+    cr_assert_eq(sscanf(counts, " tests=%u failures=%u errors=%u skipped=%u recounted=%u/%u/%u/%u",
+                        &t, &f, &e, &s, &rt, &rf, &re, &rs),
+                 8, "%s", line);
+    cr_expect(t == rt && f == rf && e == re && s == rs, "counts disagree: %.120s", line + 1);
+  }
+  free(cmd);
+  free(path);
+  return out;
+}
+
+Test(reports, junit_read_back_by_junitparser, .timeout = 60) {
+  mxc_run_result run = make_run(), other = run;
+  run.agent = "vendor-a";
+  other.agent = "vendor-b";
+  other.incomplete = true;
+  other.selected = 7;
+  const mxc_run_result *one[] = {&run}, *two[] = {&run, &other};
+  char *view = junitparser_view(one, 1);
+  cr_expect(strstr(view, "testsuites tests=5 failures=2 errors=1 skipped=1\n") != NULL, "%s", view);
+  cr_expect(strstr(view, "case mxconform.T T-pass pass has-system-out \n") != NULL, "%s", view);
+  cr_expect(
+      strstr(view, "case mxconform.T T-fail failure has-system-out [conformance] T-1 broken") !=
+          NULL,
+      "%s", view);
+  cr_expect(strstr(view, "case mxconform.T T-error error has-system-out [client]") != NULL, "%s",
+            view);
+  cr_expect(strstr(view, "case mxconform.T T-xfail skipped has-system-out [] expected failure "
+                         "(baseline): issue #12") != NULL,
+            "%s", view);
+  cr_expect(strstr(view, "case mxconform.T T-stale failure has-system-out [baseline]") != NULL,
+            "%s", view);
+  cr_expect(strstr(view, "property agent vendor-a\n") != NULL, "%s", view);
+  cr_expect(strstr(view, "property seed 42\n") != NULL, "%s", view);
+  free(view);
+  view = junitparser_view(two, 2);
+  /* the incomplete run adds an error case of its own */
+  cr_expect(strstr(view, "testsuites tests=11 failures=4 errors=3 skipped=2\n") != NULL, "%s",
+            view);
+  cr_expect(strstr(view, "case mxconform.vendor-b.T T-fail failure") != NULL, "%s", view);
+  cr_expect(strstr(view, "case vendor-b/mxconform.run complete error no-system-out [interrupted] "
+                         "the run is incomplete: 5 of 7 selected scenarios ran") != NULL,
+            "%s", view);
+  free(view);
   free_run(&run);
 }

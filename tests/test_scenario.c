@@ -338,6 +338,8 @@ BAD(expect_unknown_rule, "$.expect[2]", "unknown rule \"DENY-9\"")
 BAD(unknown_check, "$.expect[2]", "unknown check \"restart\"")
 BAD(attempt_out_of_range, "$.expect[2].attempt", "$.client.attempts")
 BAD(attempt_negative, "$.expect[2].attempt", "$.client.attempts")
+BAD(messages_differ_other_out_of_range, "$.expect[4].other", "another attempt")
+BAD(messages_differ_other_is_itself, "$.expect[4].other", "(0 to 1, not 0)")
 /* an expectation's level: weaker than its rule's or the same, a known word */
 BAD(expect_level_stronger, "$.expect[2]", "no stronger than DENY-5's SHOULD")
 BAD(expect_level_unknown, "$.expect[1]", "\"level\" must be MUST, SHOULD or INFO")
