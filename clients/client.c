@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -162,8 +163,11 @@ static int xas_post(mxc_client *c, const char *action, cJSON *params, const char
   c->headers = curl_slist_append(c->headers, "Content-Type: application/json");
   c->headers = curl_slist_append(c->headers, "Accept: application/json");
   c->headers = curl_slist_append(c->headers, "Expect:");
+  struct timespec now; /* PROTOCOL.md: <unix-ms>-<counter>, wall clock */
+  clock_gettime(CLOCK_REALTIME, &now);
   snprintf(line, sizeof line, "X-Mx-ReqToken: %llu-%llu",
-           (unsigned long long)(mxc_now_us() / 1000u), (unsigned long long)++c->req_counter);
+           (unsigned long long)now.tv_sec * 1000ull + (unsigned long long)(now.tv_nsec / 1000000),
+           (unsigned long long)++c->req_counter);
   c->headers = curl_slist_append(c->headers, line);
   if (c->csrf && !DEFECT(c, NO_CSRF)) {
     snprintf(line, sizeof line, "X-Csrf-Token: %.200s", c->csrf);
