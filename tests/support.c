@@ -168,3 +168,36 @@ const char *mxc_test_src(const char *rel) {
   snprintf(path, sizeof path, "%s/%s", dir ? dir : MXC_SOURCE_DIR, rel);
   return path;
 }
+
+/* ---- reading a transcript ---- */
+
+const char *mxc_test_jstr(const cJSON *o, const char *key) {
+  const cJSON *v = cJSON_GetObjectItem(o, key);
+  return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+void mxc_test_assert_jstr(const cJSON *o, const char *key, const char *want) {
+  const char *got = mxc_test_jstr(o, key);
+  cr_assert(got && strcmp(got, want) == 0, "%s: expected '%s', got '%s'", key, want,
+            got ? got : "(absent)");
+}
+
+const cJSON *mxc_test_exchanges(const cJSON *tr) {
+  const cJSON *x = cJSON_GetObjectItem(tr, "exchanges");
+  cr_assert(cJSON_IsArray(x), "transcript has no exchanges array");
+  return x;
+}
+
+const cJSON *mxc_test_exchange_of(const cJSON *tr, const char *action, int nth) {
+  const cJSON *x;
+  int want = nth;
+  cJSON_ArrayForEach(x, mxc_test_exchanges(tr)) {
+    const char *a = mxc_test_jstr(x, "action");
+    if (a && strcmp(a, action) == 0 && nth-- == 0)
+      return x;
+  }
+  char *text = cJSON_Print(tr);
+  cr_assert_fail("no exchange #%d for action '%s' in transcript:\n%s", want, action, text);
+  free(text);
+  return NULL;
+}

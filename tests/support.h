@@ -41,6 +41,14 @@ const char *mxc_test_bin(const char *name);
 /* Path under the source tree from MXC_SOURCE_DIR. Static buffer. */
 const char *mxc_test_src(const char *rel);
 
+/* Reading a transcript: a string member (NULL when absent or not a string), one that must
+ * equal `want`, the exchanges array, and the nth (0-based) exchange of an action (each of the
+ * last three aborts the test when it is not there). */
+const char *mxc_test_jstr(const cJSON *o, const char *key);
+void mxc_test_assert_jstr(const cJSON *o, const char *key, const char *want);
+const cJSON *mxc_test_exchanges(const cJSON *tr);
+const cJSON *mxc_test_exchange_of(const cJSON *tr, const char *action, int nth);
+
 /* ---- support_json.c ---- */
 
 /* A whole file, NUL-terminated (aborts the test when it cannot be read). */

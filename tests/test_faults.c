@@ -2,6 +2,7 @@
  * CURLcode, status, bytes and timing), the selectors, spec parsing, the reference client end
  * to end (PROTOCOL.md 1, "What status 0 means") and the control API's faults endpoint. */
 #include "support.h"
+#include "support_http.h"
 
 #include "common/mxc_error.h"
 #include "common/mxc_util.h"
@@ -23,88 +24,17 @@
 /* How much longer than a fixed delay a loopback exchange may take. */
 #define DELAY_SLACK_MS 50.0
 
-/* ---- a blocking libcurl client (after tests/test_mock.c) ---- */
+/* ---- a blocking libcurl client (tests/support_http.h) ---- */
 
-typedef struct reply {
-  CURLcode rc;
-  long status;
-  curl_off_t size;   /* CURLINFO_SIZE_DOWNLOAD_T: body bytes received */
-  long connects;     /* CURLINFO_NUM_CONNECTS: new connections this transfer made */
-  double elapsed_ms; /* around curl_easy_perform */
-  mxc_buf head;      /* header lines, CRLF kept */
-  mxc_buf body;
-  cJSON *json; /* body parsed, or NULL */
-} reply;
-
-static void reply_cleanup(reply *r) {
-  mxc_buf_cleanup(&r->head);
-  mxc_buf_cleanup(&r->body);
-  cJSON_Delete(r->json);
-  memset(r, 0, sizeof *r);
-}
-
-static double now_ms(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
-}
-
-static size_t on_body(char *p, size_t size, size_t n, void *arg) {
-  mxc_buf_append(&((reply *)arg)->body, p, size * n);
-  return size * n;
-}
-
-static size_t on_header(char *p, size_t size, size_t n, void *arg) {
-  mxc_buf_append(&((reply *)arg)->head, p, size * n);
-  return size * n;
-}
+typedef mxc_test_reply reply;
 
 static CURL *client_new(void) {
-  CURL *h = curl_easy_init();
-  cr_assert_not_null(h);
-  curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-  curl_easy_setopt(h, CURLOPT_PROXY, "");
-  curl_easy_setopt(h, CURLOPT_NOPROXY, "*");
-  curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, CLIENT_TIMEOUT_MS);
-  curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, CLIENT_TIMEOUT_MS);
-  curl_easy_setopt(h, CURLOPT_COOKIEFILE, ""); /* a cookie jar, as a real client keeps */
-  return h;
+  return mxc_test_curl(CLIENT_TIMEOUT_MS, true, NULL); /* a cookie jar, as a real client keeps */
 }
 
 /* `method` to `url` (absolute) with `body` (NULL: none). */
 static void http_url(CURL *h, const char *method, const char *url, const char *body, reply *r) {
-  memset(r, 0, sizeof *r);
-  mxc_buf_init(&r->head, 1u << 20);
-  mxc_buf_init(&r->body, 4u << 20);
-  mxc_buf_append(&r->head, "", 0);
-  mxc_buf_append(&r->body, "", 0);
-  struct curl_slist *hdrs = NULL;
-  hdrs = curl_slist_append(hdrs, "Accept: application/json");
-  hdrs = curl_slist_append(hdrs, "Expect:");
-  if (body)
-    hdrs = curl_slist_append(hdrs, "Content-Type: application/json");
-  curl_easy_setopt(h, CURLOPT_URL, url);
-  curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdrs);
-  if (body) {
-    curl_easy_setopt(h, CURLOPT_POSTFIELDS, body);
-    curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE, (long)strlen(body));
-  } else {
-    curl_easy_setopt(h, CURLOPT_HTTPGET, 1L);
-  }
-  curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST,
-                   strcmp(method, body ? "POST" : "GET") == 0 ? NULL : method);
-  curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
-  curl_easy_setopt(h, CURLOPT_WRITEDATA, r);
-  curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
-  curl_easy_setopt(h, CURLOPT_HEADERDATA, r);
-  double t0 = now_ms();
-  r->rc = curl_easy_perform(h);
-  r->elapsed_ms = now_ms() - t0;
-  curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &r->status);
-  curl_easy_getinfo(h, CURLINFO_SIZE_DOWNLOAD_T, &r->size);
-  curl_easy_getinfo(h, CURLINFO_NUM_CONNECTS, &r->connects);
-  r->json = cJSON_Parse(r->body.data);
-  curl_slist_free_all(hdrs);
+  mxc_test_http(h, &(mxc_test_request){method, url, body, NULL, NULL}, r);
 }
 
 static void http(CURL *h, const mxc_test_mock *m, const char *method, const char *path,
@@ -128,40 +58,10 @@ static void login(CURL *h, const mxc_test_mock *m, reply *r) {
   http(h, m, "POST", "/xas/", LOGIN_BODY, r);
 }
 
-/* Value of response header `name` (first occurrence) into out; false when absent. */
-static bool header_get(const reply *r, const char *name, char *out, size_t outlen) {
-  size_t nlen = strlen(name);
-  for (const char *line = r->head.data; line && *line;) {
-    const char *eol = strstr(line, "\r\n");
-    size_t llen = eol ? (size_t)(eol - line) : strlen(line);
-    if (llen > nlen && strncasecmp(line, name, nlen) == 0 && line[nlen] == ':') {
-      const char *v = line + nlen + 1;
-      while (*v == ' ')
-        v++;
-      snprintf(out, outlen, "%.*s", (int)(line + llen - v), v);
-      return true;
-    }
-    line = eol ? eol + 2 : line + llen;
-  }
-  return false;
-}
-
-/* How many times response header `name` occurs. */
-static int header_count(const reply *r, const char *name) {
-  int n = 0;
-  size_t nlen = strlen(name);
-  for (const char *line = r->head.data; line && *line;) {
-    const char *eol = strstr(line, "\r\n");
-    size_t llen = eol ? (size_t)(eol - line) : strlen(line);
-    n += llen > nlen && strncasecmp(line, name, nlen) == 0 && line[nlen] == ':';
-    line = eol ? eol + 2 : line + llen;
-  }
-  return n;
-}
-
 static void assert_header(const reply *r, const char *name, const char *want) {
   char got[512];
-  cr_assert(header_get(r, name, got, sizeof got), "no %s header in:\n%s", name, r->head.data);
+  cr_assert(mxc_test_header_get(r, name, got, sizeof got), "no %s header in:\n%s", name,
+            r->head.data);
   cr_assert_str_eq(got, want, "%s: expected '%s', got '%s'", name, want, got);
 }
 
@@ -199,42 +99,10 @@ static mxc_test_mock *mock_with_one(const char *spec) {
   return mock_with(specs, 1, false);
 }
 
-static const char *jstr(const cJSON *o, const char *key) {
-  const cJSON *v = cJSON_GetObjectItem(o, key);
-  return cJSON_IsString(v) ? v->valuestring : NULL;
-}
-
 static double jnum(const cJSON *o, const char *key) {
   const cJSON *v = cJSON_GetObjectItem(o, key);
   cr_assert(cJSON_IsNumber(v), "no number '%s'", key);
   return v->valuedouble;
-}
-
-static void assert_jstr(const cJSON *o, const char *key, const char *want) {
-  const char *got = jstr(o, key);
-  cr_assert(got && strcmp(got, want) == 0, "%s: expected '%s', got '%s'", key, want,
-            got ? got : "(absent)");
-}
-
-static const cJSON *exchanges(const cJSON *tr) {
-  const cJSON *x = cJSON_GetObjectItem(tr, "exchanges");
-  cr_assert(cJSON_IsArray(x), "transcript has no exchanges array");
-  return x;
-}
-
-/* The nth (0-based) exchange whose action is `action`; aborts when there is none. */
-static const cJSON *exchange_of(const cJSON *tr, const char *action, int nth) {
-  const cJSON *x;
-  int want = nth;
-  cJSON_ArrayForEach(x, exchanges(tr)) {
-    const char *a = jstr(x, "action");
-    if (a && strcmp(a, action) == 0 && nth-- == 0)
-      return x;
-  }
-  char *text = cJSON_Print(tr);
-  cr_assert_fail("no exchange #%d for action '%s' in transcript:\n%s", want, action, text);
-  free(text);
-  return NULL;
 }
 
 static const cJSON *connection_of(const cJSON *tr, double id) {
@@ -258,7 +126,7 @@ static const cJSON *assert_faulted(const cJSON *x, const char *kind) {
   cr_assert(cJSON_IsArray(fs) && cJSON_GetArraySize(fs) == 1,
             "expected one fault '%s' recorded on the exchange", kind);
   const cJSON *f = cJSON_GetArrayItem(fs, 0);
-  assert_jstr(f, "kind", kind);
+  mxc_test_assert_jstr(f, "kind", kind);
   return f;
 }
 
@@ -273,7 +141,7 @@ static cJSON *login_with(const char *spec, reply *r) {
   xas(h, m, "get_session_data", &s);
   assert_rc(&s, CURLE_OK, "start-up");
   cr_assert_eq(s.status, 200, "the fault hit the start-up");
-  reply_cleanup(&s);
+  mxc_test_reply_cleanup(&s);
   login(h, m, r);
   curl_easy_cleanup(h);
   return mxc_test_mock_stop(m);
@@ -281,7 +149,7 @@ static cJSON *login_with(const char *spec, reply *r) {
 
 /* The end of the login's connection. */
 static const char *login_end(const cJSON *tr) {
-  return jstr(connection_of_exchange(tr, exchange_of(tr, "login", 0)), "end");
+  return mxc_test_jstr(connection_of_exchange(tr, mxc_test_exchange_of(tr, "login", 0)), "end");
 }
 
 /* A connection the server held open until the client gave up (or the mock stopped). */
@@ -298,9 +166,9 @@ Test(faults, refused_is_couldnt_connect, .timeout = 20) {
   cr_assert_eq(r.status, 0);
   cr_assert_eq(r.size, 0);
   /* the login never reached the mock */
-  cr_assert_eq(cJSON_GetArraySize(exchanges(tr)), 1);
+  cr_assert_eq(cJSON_GetArraySize(mxc_test_exchanges(tr)), 1);
   cr_assert_eq(cJSON_GetArraySize(cJSON_GetObjectItem(tr, "connections")), 1);
-  reply_cleanup(&r);
+  mxc_test_reply_cleanup(&r);
   cJSON_Delete(tr);
 }
 
@@ -320,16 +188,16 @@ Test(faults, unresolvable_is_couldnt_resolve_host, .timeout = 20) {
   http_url(h, "POST", url, LOGIN_BODY, &r);
   assert_rc(&r, CURLE_COULDNT_RESOLVE_HOST, "unresolvable");
   cr_assert_eq(r.status, 0);
-  reply_cleanup(&r);
+  mxc_test_reply_cleanup(&r);
   reply ok; /* and the mock itself answers logins normally */
   login(h, m, &ok);
   assert_rc(&ok, CURLE_OK, "login to the real address");
   cr_assert_eq(ok.status, 200);
-  reply_cleanup(&ok);
+  mxc_test_reply_cleanup(&ok);
   curl_easy_cleanup(h);
   cJSON *tr = mxc_test_mock_stop(m);
-  cr_assert_eq(cJSON_GetArraySize(exchanges(tr)), 1);
-  cr_assert_null(cJSON_GetObjectItem(exchange_of(tr, "login", 0), "faults"));
+  cr_assert_eq(cJSON_GetArraySize(mxc_test_exchanges(tr)), 1);
+  cr_assert_null(cJSON_GetObjectItem(mxc_test_exchange_of(tr, "login", 0), "faults"));
   cJSON_Delete(tr);
 }
 
@@ -339,11 +207,11 @@ Test(faults, reset_is_recv_error, .timeout = 20) {
   assert_rc(&r, CURLE_RECV_ERROR, "reset");
   cr_assert_eq(r.status, 0);
   cr_assert_eq(r.size, 0);
-  const cJSON *x = exchange_of(tr, "login", 0);
+  const cJSON *x = mxc_test_exchange_of(tr, "login", 0);
   assert_faulted(x, "reset");
   cr_assert_null(cJSON_GetObjectItem(x, "status"), "a reset has no status");
   cr_assert_str_eq(login_end(tr), "fault_reset");
-  reply_cleanup(&r);
+  mxc_test_reply_cleanup(&r);
   cJSON_Delete(tr);
 }
 
@@ -353,9 +221,9 @@ Test(faults, close_is_got_nothing, .timeout = 20) {
   assert_rc(&r, CURLE_GOT_NOTHING, "close");
   cr_assert_eq(r.status, 0);
   cr_assert_eq(r.size, 0);
-  assert_faulted(exchange_of(tr, "login", 0), "close");
+  assert_faulted(mxc_test_exchange_of(tr, "login", 0), "close");
   cr_assert_str_eq(login_end(tr), "fault_close");
-  reply_cleanup(&r);
+  mxc_test_reply_cleanup(&r);
   cJSON_Delete(tr);
 }
 
@@ -367,9 +235,9 @@ Test(faults, blackhole_times_out, .timeout = 20) {
   cr_assert_eq(r.size, 0);
   cr_assert_geq(r.elapsed_ms, (double)CLIENT_TIMEOUT_MS - 1);
   cr_assert_lt(r.elapsed_ms, (double)CLIENT_TIMEOUT_MS + 1000);
-  assert_faulted(exchange_of(tr, "login", 0), "blackhole");
+  assert_faulted(mxc_test_exchange_of(tr, "login", 0), "blackhole");
   assert_held_open(tr);
-  reply_cleanup(&r);
+  mxc_test_reply_cleanup(&r);
   cJSON_Delete(tr);
 }
 
@@ -380,13 +248,13 @@ Test(faults, garbage_is_unsupported_protocol, .timeout = 20) {
   assert_rc(&r, CURLE_UNSUPPORTED_PROTOCOL, "garbage");
   cr_assert_eq(r.status, 0);
   cr_assert_eq(r.size, 0);
-  const cJSON *x = exchange_of(tr, "login", 0);
+  const cJSON *x = mxc_test_exchange_of(tr, "login", 0);
   cr_assert_eq(jnum(assert_faulted(x, "garbage"), "bytes"), 100);
   const cJSON *c = connection_of_exchange(tr, x);
   cr_assert_eq(jnum(c, "bytes_out"),
-               100 + jnum(exchange_of(tr, "get_session_data", 0), "response_bytes"));
+               100 + jnum(mxc_test_exchange_of(tr, "get_session_data", 0), "response_bytes"));
   cr_assert_str_eq(login_end(tr), "fault_garbage");
-  reply_cleanup(&r);
+  mxc_test_reply_cleanup(&r);
   cJSON_Delete(tr);
 }
 
@@ -396,9 +264,9 @@ Test(faults, bad_status_line_is_unsupported_protocol, .timeout = 20) {
   assert_rc(&r, CURLE_UNSUPPORTED_PROTOCOL, "bad_status_line");
   cr_assert_eq(r.status, 0);
   cr_assert_eq(r.size, 0);
-  assert_faulted(exchange_of(tr, "login", 0), "bad_status_line");
+  assert_faulted(mxc_test_exchange_of(tr, "login", 0), "bad_status_line");
   cr_assert_str_eq(login_end(tr), "fault_bad_status_line");
-  reply_cleanup(&r);
+  mxc_test_reply_cleanup(&r);
   cJSON_Delete(tr);
 }
 
@@ -459,15 +327,16 @@ Test(faults, status_kinds_and_presets_answer_exactly, .timeout = 30) {
     if (pc->header2)
       assert_header(&r, pc->header2, pc->value2);
     char cookie[256];
-    cr_assert(!header_get(&r, "Set-Cookie", cookie, sizeof cookie),
+    cr_assert(!mxc_test_header_get(&r, "Set-Cookie", cookie, sizeof cookie),
               "%s: a replaced answer set a cookie", pc->spec);
     if (pc->header)
-      cr_assert_eq(header_count(&r, pc->header), 1, "%s: %s more than once", pc->spec, pc->header);
+      cr_assert_eq(mxc_test_header_count(&r, pc->header), 1, "%s: %s more than once", pc->spec,
+                   pc->header);
     if (strstr(pc->spec, "bad_json"))
       cr_assert_null(r.json, "bad_json parsed as JSON");
     if (strstr(pc->spec, "error_560"))
       cr_assert(cJSON_IsString(cJSON_GetObjectItem(r.json, "description")));
-    const cJSON *x = exchange_of(tr, "login", 0);
+    const cJSON *x = mxc_test_exchange_of(tr, "login", 0);
     const char *kind = pc->spec + strlen("login:");
     char kname[32];
     snprintf(kname, sizeof kname, "%.*s", (int)strcspn(kind, ":"), kind);
@@ -478,7 +347,7 @@ Test(faults, status_kinds_and_presets_answer_exactly, .timeout = 30) {
     cr_assert(end == NULL || strcmp(end, "client_closed") == 0 ||
                   strcmp(end, "server_stopped") == 0,
               "%s: a status answer closed the connection (%s)", pc->spec, end);
-    reply_cleanup(&r);
+    mxc_test_reply_cleanup(&r);
     cJSON_Delete(tr);
   }
 }
@@ -490,10 +359,10 @@ Test(faults, delay_fixed_waits_exactly, .timeout = 20) {
   cr_assert_eq(r.status, 200);
   cr_assert_geq(r.elapsed_ms, 300.0, "answered after %.1f ms", r.elapsed_ms);
   cr_assert_lt(r.elapsed_ms, 300.0 + DELAY_SLACK_MS, "answered after %.1f ms", r.elapsed_ms);
-  const cJSON *f = assert_faulted(exchange_of(tr, "login", 0), "delay");
+  const cJSON *f = assert_faulted(mxc_test_exchange_of(tr, "login", 0), "delay");
   cr_assert_eq(jnum(f, "delay_ms"), 300);
   cr_assert_eq(jnum(f, "ms"), 300);
-  reply_cleanup(&r);
+  mxc_test_reply_cleanup(&r);
   cJSON_Delete(tr);
 }
 
@@ -503,8 +372,8 @@ Test(faults, delay_zero_and_other_actions, .timeout = 20) {
   cJSON *tr = login_with("login:delay:ms=0", &r);
   assert_rc(&r, CURLE_OK, "delay 0");
   cr_assert_lt(r.elapsed_ms, DELAY_SLACK_MS);
-  cr_assert_eq(jnum(assert_faulted(exchange_of(tr, "login", 0), "delay"), "delay_ms"), 0);
-  reply_cleanup(&r);
+  cr_assert_eq(jnum(assert_faulted(mxc_test_exchange_of(tr, "login", 0), "delay"), "delay_ms"), 0);
+  mxc_test_reply_cleanup(&r);
   cJSON_Delete(tr);
 }
 
@@ -520,12 +389,12 @@ static void random_delays(const char *spec, uint64_t seed, double *drawn, int n)
     login(h, m, &r);
     assert_rc(&r, CURLE_OK, spec);
     waited[i] = r.elapsed_ms;
-    reply_cleanup(&r);
+    mxc_test_reply_cleanup(&r);
   }
   curl_easy_cleanup(h);
   cJSON *tr = mxc_test_mock_stop(m);
   for (int i = 0; i < n; i++) {
-    drawn[i] = jnum(assert_faulted(exchange_of(tr, "login", i), "delay"), "delay_ms");
+    drawn[i] = jnum(assert_faulted(mxc_test_exchange_of(tr, "login", i), "delay"), "delay_ms");
     cr_assert_geq(waited[i], drawn[i], "%s: waited %.1f ms of a %.0f ms delay", spec, waited[i],
                   drawn[i]);
     cr_assert_lt(waited[i], drawn[i] + DELAY_SLACK_MS, "%s: waited %.1f ms of a %.0f ms delay",
@@ -560,14 +429,14 @@ Test(faults, dribble_paces_the_answer, .timeout = 20) {
   assert_rc(&r, CURLE_OK, "dribble");
   cr_assert_eq(r.status, 200);
   cr_assert_str_eq(r.body.data, "{}");
-  const cJSON *x = exchange_of(tr, "login", 0);
+  const cJSON *x = mxc_test_exchange_of(tr, "login", 0);
   assert_faulted(x, "dribble");
   double len = jnum(x, "response_bytes");
   double writes = ceil(len / 16);
   cr_assert_geq(r.elapsed_ms, (writes - 1) * 10, "%g bytes in %g writes took %.1f ms", len, writes,
                 r.elapsed_ms);
   cr_assert_lt(r.elapsed_ms, (writes - 1) * 10 * 4 + 500);
-  reply_cleanup(&r);
+  mxc_test_reply_cleanup(&r);
   cJSON_Delete(tr);
 }
 
@@ -577,14 +446,14 @@ Test(faults, bandwidth_limits_the_rate, .timeout = 20) {
   assert_rc(&r, CURLE_OK, "bandwidth");
   cr_assert_eq(r.status, 200);
   cr_assert_str_eq(r.body.data, "{}");
-  const cJSON *x = exchange_of(tr, "login", 0);
+  const cJSON *x = mxc_test_exchange_of(tr, "login", 0);
   cr_assert_eq(jnum(assert_faulted(x, "bandwidth"), "rate"), 2000);
   double len = jnum(x, "response_bytes");
   double expect_ms = len * 1000 / 2000;
   cr_assert_geq(r.elapsed_ms, expect_ms - 10, "%g bytes at 2000 B/s took %.1f ms", len,
                 r.elapsed_ms);
   cr_assert_lt(r.elapsed_ms, expect_ms * 4 + 500);
-  reply_cleanup(&r);
+  mxc_test_reply_cleanup(&r);
   cJSON_Delete(tr);
 }
 
@@ -597,9 +466,9 @@ Test(faults, stall_after_headers_times_out_with_the_status, .timeout = 20) {
   assert_header(&r, "Content-Length", "2");
   cr_assert_geq(r.elapsed_ms, (double)CLIENT_TIMEOUT_MS - 1);
   cr_assert_lt(r.elapsed_ms, (double)CLIENT_TIMEOUT_MS + 1000);
-  assert_faulted(exchange_of(tr, "login", 0), "stall_after_headers");
+  assert_faulted(mxc_test_exchange_of(tr, "login", 0), "stall_after_headers");
   assert_held_open(tr);
-  reply_cleanup(&r);
+  mxc_test_reply_cleanup(&r);
   cJSON_Delete(tr);
 }
 
@@ -609,9 +478,9 @@ Test(faults, close_after_headers_is_partial_file, .timeout = 20) {
   assert_rc(&r, CURLE_PARTIAL_FILE, "close_after_headers");
   cr_assert_eq(r.status, 200);
   cr_assert_eq(r.size, 0);
-  assert_faulted(exchange_of(tr, "login", 0), "close_after_headers");
+  assert_faulted(mxc_test_exchange_of(tr, "login", 0), "close_after_headers");
   cr_assert_str_eq(login_end(tr), "fault_close_after_headers");
-  reply_cleanup(&r);
+  mxc_test_reply_cleanup(&r);
   cJSON_Delete(tr);
 }
 
@@ -640,21 +509,21 @@ Test(faults, close_after_bytes_cuts_where_it_says, .timeout = 20) {
   cr_assert_eq(r.status, 200);
   cr_assert_eq(r.size, 6);
   cr_assert_str_eq(r.body.data, "012345");
-  const cJSON *x = exchange_of(tr, "login", 0);
+  const cJSON *x = mxc_test_exchange_of(tr, "login", 0);
   const cJSON *fs = cJSON_GetObjectItem(x, "faults");
   cr_assert_eq(cJSON_GetArraySize(fs), 2, "both faults are recorded");
-  assert_jstr(cJSON_GetArrayItem(fs, 0), "kind", "status");
-  assert_jstr(cJSON_GetArrayItem(fs, 1), "kind", "close_after_bytes");
+  mxc_test_assert_jstr(cJSON_GetArrayItem(fs, 0), "kind", "status");
+  mxc_test_assert_jstr(cJSON_GetArrayItem(fs, 1), "kind", "close_after_bytes");
   cr_assert_eq(jnum(connection_of_exchange(tr, x), "bytes_out"), head + 6);
   cr_assert_str_eq(login_end(tr), "fault_close_after_bytes");
-  reply_cleanup(&r);
+  mxc_test_reply_cleanup(&r);
   cJSON_Delete(tr);
 
   /* the whole header section and no body: as close_after_headers */
   tr = cut_login(head, &r);
   assert_rc(&r, CURLE_PARTIAL_FILE, "close_after_bytes at the end of the headers");
   cr_assert_eq(r.size, 0);
-  reply_cleanup(&r);
+  mxc_test_reply_cleanup(&r);
   cJSON_Delete(tr);
 
   /* inside the headers, after the status line: curl 7.88 takes the close as the end of a
@@ -671,14 +540,14 @@ Test(faults, close_after_bytes_cuts_where_it_says, .timeout = 20) {
     assert_rc(&r, want[i], what);
     cr_assert_eq(r.status, 200, "cut at %d", cuts[i]);
     cr_assert_eq(r.size, 0, "cut at %d", cuts[i]);
-    reply_cleanup(&r);
+    mxc_test_reply_cleanup(&r);
     cJSON_Delete(tr);
   }
   /* inside the status line, its CRLF not yet sent */
   tr = cut_login((int)strlen("HTTP/1.1 200 OK"), &r);
   assert_rc(&r, CURLE_GOT_NOTHING, "close_after_bytes before the status line's end");
   cr_assert_eq(r.status, 0);
-  reply_cleanup(&r);
+  mxc_test_reply_cleanup(&r);
   cJSON_Delete(tr);
 
   /* inside the status line (the default, 10 bytes: "HTTP/1.1 2") */
@@ -687,18 +556,18 @@ Test(faults, close_after_bytes_cuts_where_it_says, .timeout = 20) {
   assert_rc(&d, CURLE_GOT_NOTHING, "close_after_bytes default");
   cr_assert_eq(d.status, 0);
   cr_assert_eq(d.size, 0);
-  const cJSON *dx = exchange_of(td, "login", 0);
+  const cJSON *dx = mxc_test_exchange_of(td, "login", 0);
   cr_assert_eq(jnum(assert_faulted(dx, "close_after_bytes"), "bytes"), 10);
-  const cJSON *sd = exchange_of(td, "get_session_data", 0);
+  const cJSON *sd = mxc_test_exchange_of(td, "get_session_data", 0);
   cr_assert_eq(jnum(connection_of_exchange(td, dx), "bytes_out"), jnum(sd, "response_bytes") + 10);
-  reply_cleanup(&d);
+  mxc_test_reply_cleanup(&d);
   cJSON_Delete(td);
 
   /* a cut past the end of the answer changes nothing but the close */
   tr = cut_login(head + 100, &r);
   assert_rc(&r, CURLE_OK, "close_after_bytes past the end");
   cr_assert_str_eq(r.body.data, "0123456789abcdef");
-  reply_cleanup(&r);
+  mxc_test_reply_cleanup(&r);
   cJSON_Delete(tr);
 }
 
@@ -710,9 +579,9 @@ Test(faults, truncate_is_partial_file, .timeout = 20) {
   cr_assert_eq(r.size, 1, "'{}' one byte short");
   cr_assert_str_eq(r.body.data, "{");
   assert_header(&r, "Content-Length", "2");
-  assert_faulted(exchange_of(tr, "login", 0), "truncate");
+  assert_faulted(mxc_test_exchange_of(tr, "login", 0), "truncate");
   cr_assert_str_eq(login_end(tr), "fault_truncate");
-  reply_cleanup(&r);
+  mxc_test_reply_cleanup(&r);
   cJSON_Delete(tr);
 
   const char *specs[] = {FIXED_ANSWER, "login:truncate:missing=10", NULL};
@@ -724,7 +593,7 @@ Test(faults, truncate_is_partial_file, .timeout = 20) {
   assert_rc(&r, CURLE_PARTIAL_FILE, "truncate missing=10");
   cr_assert_eq(r.size, 6);
   cr_assert_str_eq(r.body.data, "012345");
-  reply_cleanup(&r);
+  mxc_test_reply_cleanup(&r);
   cJSON_Delete(tr);
 }
 
@@ -735,12 +604,13 @@ Test(faults, chunked_unterminated_is_partial_file, .timeout = 20) {
   cr_assert_eq(r.status, 200);
   assert_header(&r, "Transfer-Encoding", "chunked");
   char cl[32];
-  cr_assert(!header_get(&r, "Content-Length", cl, sizeof cl), "chunked with a Content-Length");
+  cr_assert(!mxc_test_header_get(&r, "Content-Length", cl, sizeof cl),
+            "chunked with a Content-Length");
   cr_assert_eq(r.size, 2, "the one chunk arrives");
   cr_assert_str_eq(r.body.data, "{}");
-  assert_faulted(exchange_of(tr, "login", 0), "chunked_unterminated");
+  assert_faulted(mxc_test_exchange_of(tr, "login", 0), "chunked_unterminated");
   cr_assert_str_eq(login_end(tr), "fault_chunked_unterminated");
-  reply_cleanup(&r);
+  mxc_test_reply_cleanup(&r);
   cJSON_Delete(tr);
 }
 
@@ -749,12 +619,12 @@ static double wait_peer_close(CURL *h, int timeout_ms) {
   curl_socket_t fd = CURL_SOCKET_BAD;
   cr_assert_eq(curl_easy_getinfo(h, CURLINFO_ACTIVESOCKET, &fd), CURLE_OK);
   cr_assert_neq(fd, CURL_SOCKET_BAD, "curl kept no connection alive");
-  double t0 = now_ms();
+  double t0 = mxc_test_now_ms();
   struct pollfd pfd = {.fd = fd, .events = POLLIN};
   cr_assert_eq(poll(&pfd, 1, timeout_ms), 1, "the server never closed the kept-alive connection");
   char b;
   cr_assert_eq(recv(fd, &b, 1, MSG_PEEK | MSG_DONTWAIT), 0, "bytes instead of a close");
-  return now_ms() - t0;
+  return mxc_test_now_ms() - t0;
 }
 
 /* The answer says keep-alive, then the server closes the idle connection: curl notices and
@@ -765,14 +635,14 @@ Test(faults, stale_closes_the_kept_alive_connection, .timeout = 20) {
   reply r;
   xas(h, m, "get_session_data", &r);
   cr_assert_eq(r.connects, 1);
-  reply_cleanup(&r);
+  mxc_test_reply_cleanup(&r);
   login(h, m, &r);
   assert_rc(&r, CURLE_OK, "stale login");
   cr_assert_eq(r.status, 200);
   cr_assert_eq(r.connects, 0, "the login reused the start-up's connection");
   char conn[32];
-  cr_assert(!header_get(&r, "Connection", conn, sizeof conn), "a stale answer says close");
-  reply_cleanup(&r);
+  cr_assert(!mxc_test_header_get(&r, "Connection", conn, sizeof conn), "a stale answer says close");
+  mxc_test_reply_cleanup(&r);
   double idle = wait_peer_close(h, 3000);
   cr_assert_geq(idle, 150.0 - 10, "closed after %.1f ms idle", idle);
   cr_assert_lt(idle, 150.0 + 500);
@@ -780,16 +650,16 @@ Test(faults, stale_closes_the_kept_alive_connection, .timeout = 20) {
   assert_rc(&r, CURLE_OK, "the request after the stale close");
   cr_assert_eq(r.status, 200);
   cr_assert_eq(r.connects, 1, "curl reconnected");
-  reply_cleanup(&r);
+  mxc_test_reply_cleanup(&r);
   curl_easy_cleanup(h);
 
   cJSON *tr = mxc_test_mock_stop(m);
   cr_assert_eq(cJSON_GetArraySize(cJSON_GetObjectItem(tr, "connections")), 2);
-  const cJSON *x = exchange_of(tr, "login", 0);
+  const cJSON *x = mxc_test_exchange_of(tr, "login", 0);
   cr_assert_eq(jnum(assert_faulted(x, "stale"), "idle_ms"), 150);
   cr_assert_eq(jnum(x, "conn"), 1);
-  assert_jstr(connection_of(tr, 1), "end", "fault_stale");
-  cr_assert_eq(jnum(exchange_of(tr, "get_session_data", 1), "conn"), 2);
+  mxc_test_assert_jstr(connection_of(tr, 1), "end", "fault_stale");
+  cr_assert_eq(jnum(mxc_test_exchange_of(tr, "get_session_data", 1), "conn"), 2);
   cJSON_Delete(tr);
 }
 
@@ -802,7 +672,7 @@ Test(faults, stale_is_disarmed_by_the_next_request, .timeout = 20) {
     xas(h, m, "info", &r);
     assert_rc(&r, CURLE_OK, "info");
     cr_assert_eq(r.connects, i == 0 ? 1 : 0, "request %d opened a connection", i);
-    reply_cleanup(&r);
+    mxc_test_reply_cleanup(&r);
   }
   curl_easy_cleanup(h);
   cJSON *tr = mxc_test_mock_stop(m);
@@ -822,7 +692,7 @@ static cJSON *statuses(const char *const *specs, uint64_t seed, const char *cons
     xas(h, m, actions[i], &r);
     assert_rc(&r, CURLE_OK, actions[i]);
     out[i] = r.status;
-    reply_cleanup(&r);
+    mxc_test_reply_cleanup(&r);
   }
   curl_easy_cleanup(h);
   return mxc_test_mock_stop(m);
@@ -839,9 +709,9 @@ Test(faults, match_hits_only_its_action, .timeout = 20) {
   cr_assert_eq(st[3], 418);
   cr_assert_eq(st[4], 200);
   const cJSON *x;
-  cJSON_ArrayForEach(x, exchanges(tr)) {
-    bool info = strcmp(jstr(x, "action"), "info") == 0;
-    cr_assert_eq(cJSON_GetObjectItem(x, "faults") != NULL, info, "%s", jstr(x, "action"));
+  cJSON_ArrayForEach(x, mxc_test_exchanges(tr)) {
+    bool info = strcmp(mxc_test_jstr(x, "action"), "info") == 0;
+    cr_assert_eq(cJSON_GetObjectItem(x, "faults") != NULL, info, "%s", mxc_test_jstr(x, "action"));
   }
   cJSON_Delete(tr);
 }
@@ -854,9 +724,9 @@ Test(faults, nth_hits_only_the_nth_match, .timeout = 20) {
   long want[] = {200, 200, 418, 200, 200};
   for (int i = 0; i < 5; i++)
     cr_assert_eq(st[i], want[i], "request %d: %ld", i, st[i]);
-  cr_assert_not_null(cJSON_GetObjectItem(exchange_of(tr, "info", 1), "faults"));
-  cr_assert_null(cJSON_GetObjectItem(exchange_of(tr, "info", 0), "faults"));
-  cr_assert_null(cJSON_GetObjectItem(exchange_of(tr, "info", 2), "faults"));
+  cr_assert_not_null(cJSON_GetObjectItem(mxc_test_exchange_of(tr, "info", 1), "faults"));
+  cr_assert_null(cJSON_GetObjectItem(mxc_test_exchange_of(tr, "info", 0), "faults"));
+  cr_assert_null(cJSON_GetObjectItem(mxc_test_exchange_of(tr, "info", 2), "faults"));
   cJSON_Delete(tr);
 }
 
@@ -879,23 +749,23 @@ Test(faults, conn_hits_only_the_nth_connection, .timeout = 20) {
   reply r;
   xas(a, m, "info", &r); /* connection 1 */
   cr_assert_eq(r.status, 200);
-  reply_cleanup(&r);
+  mxc_test_reply_cleanup(&r);
   for (int i = 0; i < 2; i++) { /* connection 2, kept alive */
     xas(b, m, "info", &r);
     cr_assert_eq(r.status, 418, "request %d on connection 2", i);
     cr_assert_eq(r.connects, i == 0 ? 1 : 0);
-    reply_cleanup(&r);
+    mxc_test_reply_cleanup(&r);
   }
   xas(a, m, "info", &r); /* connection 1 again */
   cr_assert_eq(r.status, 200);
   cr_assert_eq(r.connects, 0);
-  reply_cleanup(&r);
+  mxc_test_reply_cleanup(&r);
   curl_easy_cleanup(a);
   curl_easy_cleanup(b);
   cJSON *tr = mxc_test_mock_stop(m);
   const cJSON *x;
   int faulted = 0;
-  cJSON_ArrayForEach(x, exchanges(tr)) {
+  cJSON_ArrayForEach(x, mxc_test_exchanges(tr)) {
     bool on2 = jnum(x, "conn") == 2;
     faulted += on2;
     cr_assert_eq(cJSON_GetObjectItem(x, "faults") != NULL, on2);
@@ -916,13 +786,13 @@ static int p_schedule(uint64_t seed, bool hit[P_REQUESTS]) {
   cJSON *tr = statuses(specs, seed, actions, st, P_REQUESTS);
   char seedtext[32];
   snprintf(seedtext, sizeof seedtext, "%llu", (unsigned long long)seed);
-  assert_jstr(tr, "seed", seedtext);
+  mxc_test_assert_jstr(tr, "seed", seedtext);
   int n = 0;
   for (int i = 0; i < P_REQUESTS; i++) {
     cr_assert(st[i] == 200 || st[i] == 418);
     hit[i] = st[i] == 418;
     n += hit[i];
-    cr_assert_eq(cJSON_GetObjectItem(exchange_of(tr, "info", i), "faults") != NULL, hit[i],
+    cr_assert_eq(cJSON_GetObjectItem(mxc_test_exchange_of(tr, "info", i), "faults") != NULL, hit[i],
                  "request %d: the transcript disagrees with the client", i);
   }
   cJSON_Delete(tr);
@@ -1308,56 +1178,56 @@ Test(faults, control_api_arms_lists_and_clears_faults, .timeout = 20) {
   http(h, m, "GET", "/_mxconform/faults", NULL, &r);
   cr_assert_eq(r.status, 200);
   cr_assert(cJSON_IsArray(r.json) && cJSON_GetArraySize(r.json) == 0, "%s", r.body.data);
-  reply_cleanup(&r);
+  mxc_test_reply_cleanup(&r);
 
   http(h, m, "POST", "/_mxconform/faults", "login:status:code=503", &r);
   cr_assert_eq(r.status, 200, "%s", r.body.data);
   cr_assert(cJSON_IsArray(r.json) && cJSON_GetArraySize(r.json) == 1, "%s", r.body.data);
-  reply_cleanup(&r);
+  mxc_test_reply_cleanup(&r);
 
   login(h, m, &r);
   cr_assert_eq(r.status, 503, "the armed fault did not answer the login");
-  reply_cleanup(&r);
+  mxc_test_reply_cleanup(&r);
   xas(h, m, "info", &r);
   cr_assert_eq(r.status, 200, "the armed fault hit another action");
-  reply_cleanup(&r);
+  mxc_test_reply_cleanup(&r);
 
   http(h, m, "GET", "/_mxconform/faults", NULL, &r);
   cr_assert_eq(r.status, 200);
   cr_assert_eq(cJSON_GetArraySize(r.json), 1, "%s", r.body.data);
   const cJSON *f = cJSON_GetArrayItem(r.json, 0);
-  assert_jstr(f, "kind", "status");
-  assert_jstr(f, "match", "login");
+  mxc_test_assert_jstr(f, "kind", "status");
+  mxc_test_assert_jstr(f, "match", "login");
   cr_assert_eq(jnum(f, "code"), 503);
-  reply_cleanup(&r);
+  mxc_test_reply_cleanup(&r);
 
   /* the JSON forms */
   http(h, m, "POST", "/_mxconform/faults", "{\"spec\":\"info:rate_limited:times=1\"}", &r);
   cr_assert_eq(r.status, 200, "%s", r.body.data);
   cr_assert_eq(cJSON_GetArraySize(r.json), 2, "%s", r.body.data);
-  reply_cleanup(&r);
+  mxc_test_reply_cleanup(&r);
   http(h, m, "POST", "/_mxconform/faults", "{\"kind\":\"forbidden\",\"match\":\"keepalive\"}", &r);
   cr_assert_eq(r.status, 200, "%s", r.body.data);
   cr_assert_eq(cJSON_GetArraySize(r.json), 3, "%s", r.body.data);
-  reply_cleanup(&r);
+  mxc_test_reply_cleanup(&r);
   xas(h, m, "info", &r);
   cr_assert_eq(r.status, 429);
   assert_header(&r, "Retry-After", "5");
-  reply_cleanup(&r);
+  mxc_test_reply_cleanup(&r);
   xas(h, m, "keepalive", &r);
   cr_assert_eq(r.status, 403);
-  reply_cleanup(&r);
+  mxc_test_reply_cleanup(&r);
 
   http(h, m, "DELETE", "/_mxconform/faults", NULL, &r);
   cr_assert_eq(r.status, 200);
   cr_assert(cJSON_IsArray(r.json) && cJSON_GetArraySize(r.json) == 0, "%s", r.body.data);
-  reply_cleanup(&r);
+  mxc_test_reply_cleanup(&r);
   login(h, m, &r);
   cr_assert_eq(r.status, 200, "the cleared fault still answered");
-  reply_cleanup(&r);
+  mxc_test_reply_cleanup(&r);
   http(h, m, "GET", "/_mxconform/faults", NULL, &r);
   cr_assert_eq(cJSON_GetArraySize(r.json), 0);
-  reply_cleanup(&r);
+  mxc_test_reply_cleanup(&r);
 
   /* bad specs: 400 naming the problem, nothing armed */
   static const struct {
@@ -1375,27 +1245,27 @@ Test(faults, control_api_arms_lists_and_clears_faults, .timeout = 20) {
   for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
     http(h, m, "POST", "/_mxconform/faults", bad[i].body, &r);
     cr_assert_eq(r.status, 400, "%s: %ld", bad[i].body, r.status);
-    const char *msg = jstr(r.json, "error");
+    const char *msg = mxc_test_jstr(r.json, "error");
     cr_assert(msg && strstr(msg, bad[i].named), "%s: error '%s' does not name '%s'", bad[i].body,
               msg ? msg : r.body.data, bad[i].named);
-    reply_cleanup(&r);
+    mxc_test_reply_cleanup(&r);
   }
   http(h, m, "GET", "/_mxconform/faults", NULL, &r);
   cr_assert_eq(cJSON_GetArraySize(r.json), 0, "a bad spec armed something: %s", r.body.data);
-  reply_cleanup(&r);
+  mxc_test_reply_cleanup(&r);
   http(h, m, "PUT", "/_mxconform/faults", "x", &r);
   cr_assert_eq(r.status, 405);
-  reply_cleanup(&r);
+  mxc_test_reply_cleanup(&r);
 
   curl_easy_cleanup(h);
   cJSON *tr = mxc_test_mock_stop(m);
   /* control requests are not exchanges; the faulted ones are */
   const cJSON *x;
-  cJSON_ArrayForEach(x, exchanges(tr)) {
-    const char *target = jstr(x, "target");
+  cJSON_ArrayForEach(x, mxc_test_exchanges(tr)) {
+    const char *target = mxc_test_jstr(x, "target");
     cr_assert(target && strncmp(target, "/_mxconform/", 12) != 0, "a control request recorded");
   }
-  assert_faulted(exchange_of(tr, "login", 0), "status");
-  cr_assert_null(cJSON_GetObjectItem(exchange_of(tr, "login", 1), "faults"));
+  assert_faulted(mxc_test_exchange_of(tr, "login", 0), "status");
+  cr_assert_null(cJSON_GetObjectItem(mxc_test_exchange_of(tr, "login", 1), "faults"));
   cJSON_Delete(tr);
 }

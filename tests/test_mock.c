@@ -1,5 +1,6 @@
 /* The mock runtime as a client sees it: real libcurl requests and raw sockets (PROTOCOL.md 1). */
 #include "support.h"
+#include "support_http.h"
 
 #include "common/mxc_util.h"
 
@@ -18,91 +19,18 @@
 
 /* ---- a blocking libcurl client ---- */
 
-/* One HTTP exchange as the client saw it. */
-typedef struct reply {
-  CURLcode rc;
-  long status;
-  mxc_buf head; /* header lines of the final response, CRLF kept */
-  mxc_buf body;
-  cJSON *json; /* body parsed, or NULL */
-} reply;
-
-static void reply_cleanup(reply *r) {
-  mxc_buf_cleanup(&r->head);
-  mxc_buf_cleanup(&r->body);
-  cJSON_Delete(r->json);
-  memset(r, 0, sizeof *r);
-}
-
-static size_t on_body(char *p, size_t size, size_t n, void *arg) {
-  mxc_buf_append(&((reply *)arg)->body, p, size * n);
-  return size * n;
-}
-
-static size_t on_header(char *p, size_t size, size_t n, void *arg) {
-  reply *r = arg;
-  if (size * n >= 5 && strncmp(p, "HTTP/", 5) == 0)
-    mxc_buf_reset(&r->head); /* a 100 Continue came first: keep the final response only */
-  mxc_buf_append(&r->head, p, size * n);
-  return size * n;
-}
+typedef mxc_test_reply reply;
 
 /* A client handle. With `jar`, cookies persist across requests like in a real client. */
-static CURL *client_new(bool jar) {
-  CURL *h = curl_easy_init();
-  cr_assert_not_null(h);
-  curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-  curl_easy_setopt(h, CURLOPT_PROXY, "");
-  curl_easy_setopt(h, CURLOPT_NOPROXY, "*");
-  curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, 5000L);
-  curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, 2000L);
-  if (jar)
-    curl_easy_setopt(h, CURLOPT_COOKIEFILE, "");
-  return h;
-}
+static CURL *client_new(bool jar) { return mxc_test_curl(5000L, jar, NULL); }
 
 /* Sends `method` to mock path `path` with `body` (NULL: none). `cookie`: an explicit Cookie
  * header value (NULL: only what the jar has); `csrf`: X-Csrf-Token (NULL: none). */
 static void http(CURL *h, const mxc_test_mock *m, const char *method, const char *path,
                  const char *cookie, const char *csrf, const char *body, reply *r) {
-  memset(r, 0, sizeof *r);
-  mxc_buf_init(&r->head, 1u << 20);
-  mxc_buf_init(&r->body, 4u << 20);
-  mxc_buf_append(&r->head, "", 0);
-  mxc_buf_append(&r->body, "", 0);
   char url[256];
   snprintf(url, sizeof url, "%s%s", mxc_test_mock_url(m), path[0] == '/' ? path + 1 : path);
-  struct curl_slist *hdrs = NULL;
-  hdrs = curl_slist_append(hdrs, "Accept: application/json");
-  hdrs = curl_slist_append(hdrs, "Expect:");
-  if (body)
-    hdrs = curl_slist_append(hdrs, "Content-Type: application/json");
-  char tok[256];
-  if (csrf) {
-    snprintf(tok, sizeof tok, "X-Csrf-Token: %s", csrf);
-    hdrs = curl_slist_append(hdrs, tok);
-  }
-  curl_easy_setopt(h, CURLOPT_URL, url);
-  curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdrs);
-  curl_easy_setopt(h, CURLOPT_COOKIE, cookie);
-  curl_easy_setopt(h, CURLOPT_NOBODY, strcmp(method, "HEAD") == 0 ? 1L : 0L);
-  if (body) {
-    curl_easy_setopt(h, CURLOPT_POSTFIELDS, body);
-    curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE, (long)strlen(body));
-  } else if (strcmp(method, "HEAD") != 0) {
-    curl_easy_setopt(h, CURLOPT_HTTPGET, 1L); /* (it would also undo NOBODY) */
-  }
-  curl_easy_setopt(
-      h, CURLOPT_CUSTOMREQUEST,
-      strcmp(method, "HEAD") == 0 || strcmp(method, body ? "POST" : "GET") == 0 ? NULL : method);
-  curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
-  curl_easy_setopt(h, CURLOPT_WRITEDATA, r);
-  curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
-  curl_easy_setopt(h, CURLOPT_HEADERDATA, r);
-  r->rc = curl_easy_perform(h);
-  curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &r->status);
-  r->json = cJSON_Parse(r->body.data);
-  curl_slist_free_all(hdrs);
+  mxc_test_http(h, &(mxc_test_request){method, url, body, cookie, csrf}, r);
 }
 
 /* POST /xas/ with body {"action": action, "params": params_json}. */
@@ -119,24 +47,6 @@ static void login(CURL *h, const mxc_test_mock *m, const char *cookie, const cha
   char params[256];
   snprintf(params, sizeof params, "{\"username\":\"%s\",\"password\":\"%s\"}", user, password);
   xas(h, m, cookie, csrf, "login", params, r);
-}
-
-/* Value of response header `name` (first occurrence), copied into out; false when absent. */
-static bool header_get(const reply *r, const char *name, char *out, size_t outlen) {
-  size_t nlen = strlen(name);
-  for (const char *line = r->head.data; line && *line;) {
-    const char *eol = strstr(line, "\r\n");
-    size_t llen = eol ? (size_t)(eol - line) : strlen(line);
-    if (llen > nlen && strncasecmp(line, name, nlen) == 0 && line[nlen] == ':') {
-      const char *v = line + nlen + 1;
-      while (*v == ' ')
-        v++;
-      snprintf(out, outlen, "%.*s", (int)(line + llen - v), v);
-      return true;
-    }
-    line = eol ? eol + 2 : line + llen;
-  }
-  return false;
 }
 
 /* The Set-Cookie line (after "Set-Cookie: ") for cookie `name`; false when none was set. */
@@ -176,11 +86,6 @@ static bool is_uuid(const char *s) {
   return true;
 }
 
-static const char *jstr(const cJSON *o, const char *key) {
-  const cJSON *v = cJSON_GetObjectItem(o, key);
-  return cJSON_IsString(v) ? v->valuestring : NULL;
-}
-
 /* The roles of a session-data body as "A,B". */
 static void roles_of(const cJSON *sd, char *out, size_t outlen) {
   out[0] = '\0';
@@ -210,32 +115,6 @@ static mxc_mock_config config(void) {
   return cfg;
 }
 
-static const cJSON *exchanges(const cJSON *tr) {
-  const cJSON *x = cJSON_GetObjectItem(tr, "exchanges");
-  cr_assert(cJSON_IsArray(x), "transcript has no exchanges array");
-  return x;
-}
-
-/* The nth (0-based) exchange whose "action" is `action`; aborts when there is none. */
-static const cJSON *exchange_of(const cJSON *tr, const char *action, int nth) {
-  const cJSON *x;
-  cJSON_ArrayForEach(x, exchanges(tr)) {
-    const char *a = jstr(x, "action");
-    if (a && strcmp(a, action) == 0 && nth-- == 0)
-      return x;
-  }
-  char *text = cJSON_Print(tr);
-  cr_assert_fail("no exchange #%d for action '%s' in transcript:\n%s", nth, action, text);
-  free(text);
-  return NULL;
-}
-
-static void assert_jstr(const cJSON *o, const char *key, const char *want) {
-  const char *got = jstr(o, key);
-  cr_assert(got && strcmp(got, want) == 0, "%s: expected '%s', got '%s'", key, want,
-            got ? got : "(absent)");
-}
-
 static const cJSON *connection_of(const cJSON *tr, double id) {
   const cJSON *c;
   cJSON_ArrayForEach(c, cJSON_GetObjectItem(tr, "connections")) {
@@ -258,10 +137,10 @@ static void startup(CURL *h, const mxc_test_mock *m, char *cookie, size_t cookie
   cookie_value(&r, "XASSESSIONID", sid, sizeof sid);
   cookie_value(&r, "XASID", xasid, sizeof xasid);
   snprintf(cookie, cookielen, "XASSESSIONID=%s; XASID=%s", sid, xasid);
-  const char *tok = jstr(r.json, "csrftoken");
+  const char *tok = mxc_test_jstr(r.json, "csrftoken");
   cr_assert_not_null(tok);
   snprintf(csrf, csrflen, "%s", tok);
-  reply_cleanup(&r);
+  mxc_test_reply_cleanup(&r);
 }
 
 static void sleep_ms(long ms) {
@@ -280,7 +159,7 @@ Test(mock, startup_gives_anonymous_session, .timeout = 20) {
   cr_assert_eq(r.rc, CURLE_OK, "%s", curl_easy_strerror(r.rc));
   cr_assert_eq(r.status, 200);
   cr_assert(cJSON_IsObject(r.json), "body is not JSON: %s", r.body.data);
-  const char *tok = jstr(r.json, "csrftoken");
+  const char *tok = mxc_test_jstr(r.json, "csrftoken");
   cr_assert(tok && tok[0], "no csrftoken");
   cr_assert(cJSON_IsNumber(cJSON_GetObjectItem(r.json, "keepalive")), "no keepalive");
   cr_assert_gt(cJSON_GetNumberValue(cJSON_GetObjectItem(r.json, "keepalive")), 0);
@@ -298,7 +177,7 @@ Test(mock, startup_gives_anonymous_session, .timeout = 20) {
   cr_assert_not_null(strstr(line, "; SameSite=Strict"), "%s", line);
   cookie_value(&r, "XASID", v, sizeof v);
   cr_assert(strncmp(v, "0.", 2) == 0 && is_uuid(v + 2), "XASID is not 0.<uuid>: %s", v);
-  cr_assert(header_get(&r, "Content-Type", v, sizeof v));
+  cr_assert(mxc_test_header_get(&r, "Content-Type", v, sizeof v));
   cr_assert_str_eq(v, "application/json;charset=utf-8");
 
   /* a second start-up gets a different session and token */
@@ -308,16 +187,16 @@ Test(mock, startup_gives_anonymous_session, .timeout = 20) {
   cookie_value(&r, "XASSESSIONID", v, sizeof v);
   cookie_value(&r2, "XASSESSIONID", v2, sizeof v2);
   cr_assert_str_neq(v, v2);
-  cr_assert_str_neq(jstr(r.json, "csrftoken"), jstr(r2.json, "csrftoken"));
-  reply_cleanup(&r);
-  reply_cleanup(&r2);
+  cr_assert_str_neq(mxc_test_jstr(r.json, "csrftoken"), mxc_test_jstr(r2.json, "csrftoken"));
+  mxc_test_reply_cleanup(&r);
+  mxc_test_reply_cleanup(&r2);
   curl_easy_cleanup(h);
 
   cJSON *tr = mxc_test_mock_stop(m);
-  const cJSON *x = exchange_of(tr, "get_session_data", 0);
-  assert_jstr(x, "session_created", "anonymous");
-  assert_jstr(x, "method", "POST");
-  assert_jstr(x, "target", "/xas/");
+  const cJSON *x = mxc_test_exchange_of(tr, "get_session_data", 0);
+  mxc_test_assert_jstr(x, "session_created", "anonymous");
+  mxc_test_assert_jstr(x, "method", "POST");
+  mxc_test_assert_jstr(x, "target", "/xas/");
   cr_assert_eq(cJSON_GetNumberValue(cJSON_GetObjectItem(x, "status")), 200);
   cJSON_Delete(tr);
 }
@@ -331,24 +210,24 @@ Test(mock, login_success_rotates_into_user_session, .timeout = 20) {
   cr_assert_eq(r.status, 200);
   char anon[128], csrf[128];
   cookie_value(&r, "XASSESSIONID", anon, sizeof anon);
-  snprintf(csrf, sizeof csrf, "%s", jstr(r.json, "csrftoken"));
-  reply_cleanup(&r);
+  snprintf(csrf, sizeof csrf, "%s", mxc_test_jstr(r.json, "csrftoken"));
+  mxc_test_reply_cleanup(&r);
 
   login(h, m, NULL, csrf, "alice", "s3cret", &r);
   cr_assert_eq(r.rc, CURLE_OK, "%s", curl_easy_strerror(r.rc));
   cr_assert_eq(r.status, 200, "login: %ld %s", r.status, r.body.data);
   assert_empty_object(&r);
   char v[256], user[128];
-  cr_assert(header_get(&r, "Content-Type", v, sizeof v));
+  cr_assert(mxc_test_header_get(&r, "Content-Type", v, sizeof v));
   cr_assert_str_eq(v, "application/json;charset=utf-8");
-  cr_assert(header_get(&r, "Cache-Control", v, sizeof v));
+  cr_assert(mxc_test_header_get(&r, "Cache-Control", v, sizeof v));
   cr_assert_str_eq(v, "no-store");
   cookie_value(&r, "XASSESSIONID", user, sizeof user);
   cr_assert(is_uuid(user), "%s", user);
   cr_assert_str_neq(user, anon, "login kept the anonymous session id (session fixation)");
   cr_assert(set_cookie(&r, "XASID", v, sizeof v));
   cr_assert(!set_cookie(&r, "useAuthToken", v, sizeof v), "useAuthToken set though not asked");
-  reply_cleanup(&r);
+  mxc_test_reply_cleanup(&r);
 
   /* the restart: get_session_data with the jar's (new) cookie */
   xas(h, m, NULL, NULL, "get_session_data", NULL, &r);
@@ -363,31 +242,32 @@ Test(mock, login_success_rotates_into_user_session, .timeout = 20) {
                           "Name"),
       "value");
   cr_assert(cJSON_IsString(name) && strcmp(name->valuestring, "alice") == 0);
-  cr_assert_str_neq(jstr(r.json, "csrftoken"), csrf, "the user session reuses the csrftoken");
-  reply_cleanup(&r);
+  cr_assert_str_neq(mxc_test_jstr(r.json, "csrftoken"), csrf,
+                    "the user session reuses the csrftoken");
+  mxc_test_reply_cleanup(&r);
 
   /* an Administrator gets its role */
   CURL *h2 = client_new(true);
   login(h2, m, NULL, NULL, "root", "toor", &r);
   cr_assert_eq(r.status, 200);
-  reply_cleanup(&r);
+  mxc_test_reply_cleanup(&r);
   xas(h2, m, NULL, NULL, "get_session_data", NULL, &r);
   roles_of(r.json, roles, sizeof roles);
   cr_assert_str_eq(roles, "Administrator");
-  reply_cleanup(&r);
+  mxc_test_reply_cleanup(&r);
   curl_easy_cleanup(h2);
   curl_easy_cleanup(h);
 
   cJSON *tr = mxc_test_mock_stop(m);
-  const cJSON *x = exchange_of(tr, "login", 0);
-  assert_jstr(x, "outcome", "ok");
-  assert_jstr(x, "session_destroyed", anon);
-  assert_jstr(x, "session_out", user);
-  assert_jstr(cJSON_GetObjectItem(x, "session_in"), "id", anon);
-  assert_jstr(cJSON_GetObjectItem(x, "session_in"), "state", "anonymous");
-  x = exchange_of(tr, "get_session_data", 1);
-  assert_jstr(cJSON_GetObjectItem(x, "session_in"), "state", "user");
-  assert_jstr(x, "session_user", "alice");
+  const cJSON *x = mxc_test_exchange_of(tr, "login", 0);
+  mxc_test_assert_jstr(x, "outcome", "ok");
+  mxc_test_assert_jstr(x, "session_destroyed", anon);
+  mxc_test_assert_jstr(x, "session_out", user);
+  mxc_test_assert_jstr(cJSON_GetObjectItem(x, "session_in"), "id", anon);
+  mxc_test_assert_jstr(cJSON_GetObjectItem(x, "session_in"), "state", "anonymous");
+  x = mxc_test_exchange_of(tr, "get_session_data", 1);
+  mxc_test_assert_jstr(cJSON_GetObjectItem(x, "session_in"), "state", "user");
+  mxc_test_assert_jstr(x, "session_user", "alice");
   cJSON_Delete(tr);
 }
 
@@ -400,14 +280,14 @@ Test(mock, anonymous_cookie_dead_after_login, .timeout = 20) {
   reply r;
   xas(h, m, anon_cookie, csrf, "keepalive", NULL, &r);
   cr_assert_eq(r.status, 200, "the anonymous session is live before login");
-  reply_cleanup(&r);
+  mxc_test_reply_cleanup(&r);
   login(h, m, anon_cookie, csrf, "alice", "s3cret", &r);
   cr_assert_eq(r.status, 200);
-  reply_cleanup(&r);
+  mxc_test_reply_cleanup(&r);
 
   xas(h, m, anon_cookie, NULL, "keepalive", NULL, &r);
   cr_assert_eq(r.status, 401, "the anonymous session survived the login");
-  reply_cleanup(&r);
+  mxc_test_reply_cleanup(&r);
   xas(h, m, anon_cookie, NULL, "get_session_data", NULL, &r);
   cr_assert_eq(r.status, 200);
   char fresh[128];
@@ -417,13 +297,13 @@ Test(mock, anonymous_cookie_dead_after_login, .timeout = 20) {
   char roles[128];
   roles_of(r.json, roles, sizeof roles);
   cr_assert_str_eq(roles, "Anonymous");
-  reply_cleanup(&r);
+  mxc_test_reply_cleanup(&r);
   curl_easy_cleanup(h);
 
   cJSON *tr = mxc_test_mock_stop(m);
-  const cJSON *x = exchange_of(tr, "get_session_data", 1);
-  assert_jstr(cJSON_GetObjectItem(x, "session_in"), "state", "unknown");
-  assert_jstr(x, "session_created", "anonymous");
+  const cJSON *x = mxc_test_exchange_of(tr, "get_session_data", 1);
+  mxc_test_assert_jstr(cJSON_GetObjectItem(x, "session_in"), "state", "unknown");
+  mxc_test_assert_jstr(x, "session_created", "anonymous");
   cJSON_Delete(tr);
 }
 
@@ -448,31 +328,31 @@ Test(mock, login_failures_are_401_and_never_record_password, .timeout = 20) {
     cr_assert_eq(r.status, 401, "%s: got %ld", cases[i].outcome, r.status);
     assert_empty_object(&r);
     char v[128];
-    cr_assert(header_get(&r, "Content-Type", v, sizeof v));
+    cr_assert(mxc_test_header_get(&r, "Content-Type", v, sizeof v));
     cr_assert_str_eq(v, "application/json;charset=utf-8");
-    cr_assert(header_get(&r, "Cache-Control", v, sizeof v));
+    cr_assert(mxc_test_header_get(&r, "Cache-Control", v, sizeof v));
     cr_assert_str_eq(v, "no-store");
     cr_assert(!set_cookie(&r, "XASSESSIONID", v, sizeof v), "a failed login set a session");
-    reply_cleanup(&r);
+    mxc_test_reply_cleanup(&r);
   }
   /* the session is untouched by the failures, and the right password still works */
   reply r;
   xas(h, m, cookie, csrf, "keepalive", NULL, &r);
   cr_assert_eq(r.status, 200);
-  reply_cleanup(&r);
+  mxc_test_reply_cleanup(&r);
   login(h, m, cookie, csrf, "alice", "s3cret", &r);
   cr_assert_eq(r.status, 200);
-  reply_cleanup(&r);
+  mxc_test_reply_cleanup(&r);
   curl_easy_cleanup(h);
 
   cJSON *tr = mxc_test_mock_stop(m);
   for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-    const cJSON *x = exchange_of(tr, "login", (int)i);
-    assert_jstr(x, "outcome", cases[i].outcome);
-    assert_jstr(cJSON_GetObjectItem(x, "params"), "username", cases[i].user);
+    const cJSON *x = mxc_test_exchange_of(tr, "login", (int)i);
+    mxc_test_assert_jstr(x, "outcome", cases[i].outcome);
+    mxc_test_assert_jstr(cJSON_GetObjectItem(x, "params"), "username", cases[i].user);
     cr_assert_eq(cJSON_GetNumberValue(cJSON_GetObjectItem(x, "status")), 401);
   }
-  assert_jstr(exchange_of(tr, "login", 4), "outcome", "ok");
+  mxc_test_assert_jstr(mxc_test_exchange_of(tr, "login", 4), "outcome", "ok");
   char *text = cJSON_Print(tr);
   for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
     if (cases[i].password[0])
@@ -494,31 +374,32 @@ Test(mock, three_failures_block_until_the_block_ends, .timeout = 20) {
   for (int i = 0; i < 3; i++) {
     login(h, m, cookie, csrf, "alice", "nope", &r);
     cr_assert_eq(r.status, 401);
-    reply_cleanup(&r);
+    mxc_test_reply_cleanup(&r);
   }
   login(h, m, cookie, csrf, "alice", "s3cret", &r);
   cr_assert_eq(r.status, 401, "a blocked account signed in");
   assert_empty_object(&r);
-  reply_cleanup(&r);
+  mxc_test_reply_cleanup(&r);
   /* another account is not affected */
   CURL *h2 = client_new(true);
   login(h2, m, NULL, NULL, "root", "toor", &r);
   cr_assert_eq(r.status, 200);
-  reply_cleanup(&r);
+  mxc_test_reply_cleanup(&r);
   curl_easy_cleanup(h2);
 
   sleep_ms(450); /* the block (300 ms) ends */
   login(h, m, cookie, csrf, "alice", "s3cret", &r);
   cr_assert_eq(r.status, 200, "the block did not end: %ld", r.status);
-  reply_cleanup(&r);
+  mxc_test_reply_cleanup(&r);
   curl_easy_cleanup(h);
 
   cJSON *tr = mxc_test_mock_stop(m);
-  assert_jstr(exchange_of(tr, "login", 0), "outcome", "wrong_password");
-  assert_jstr(exchange_of(tr, "login", 1), "outcome", "wrong_password");
-  assert_jstr(exchange_of(tr, "login", 2), "outcome", "wrong_password_now_blocked");
-  assert_jstr(exchange_of(tr, "login", 3), "outcome", "blocked");
-  assert_jstr(exchange_of(tr, "login", 5), "outcome", "ok");
+  mxc_test_assert_jstr(mxc_test_exchange_of(tr, "login", 0), "outcome", "wrong_password");
+  mxc_test_assert_jstr(mxc_test_exchange_of(tr, "login", 1), "outcome", "wrong_password");
+  mxc_test_assert_jstr(mxc_test_exchange_of(tr, "login", 2), "outcome",
+                       "wrong_password_now_blocked");
+  mxc_test_assert_jstr(mxc_test_exchange_of(tr, "login", 3), "outcome", "blocked");
+  mxc_test_assert_jstr(mxc_test_exchange_of(tr, "login", 5), "outcome", "ok");
   cJSON_Delete(tr);
 }
 
@@ -532,7 +413,7 @@ Test(mock, success_resets_the_failure_count, .timeout = 20) {
     login(h, m, NULL, NULL, "alice", seq[i], &r);
     cr_assert_eq(r.status, strcmp(seq[i], "s3cret") == 0 ? 200 : 401, "attempt %zu: %ld", i,
                  r.status);
-    reply_cleanup(&r);
+    mxc_test_reply_cleanup(&r);
   }
   curl_easy_cleanup(h);
   cJSON_Delete(mxc_test_mock_stop(m));
@@ -550,10 +431,10 @@ Test(mock, logout_destroys_the_session, .timeout = 20) {
   char sid[128], cookie[256];
   cookie_value(&r, "XASSESSIONID", sid, sizeof sid);
   snprintf(cookie, sizeof cookie, "XASSESSIONID=%s", sid);
-  reply_cleanup(&r);
+  mxc_test_reply_cleanup(&r);
   xas(h, m, cookie, NULL, "keepalive", NULL, &r);
   cr_assert_eq(r.status, 200);
-  reply_cleanup(&r);
+  mxc_test_reply_cleanup(&r);
 
   xas(h, m, cookie, NULL, "logout", NULL, &r);
   cr_assert_eq(r.status, 200);
@@ -561,10 +442,10 @@ Test(mock, logout_destroys_the_session, .timeout = 20) {
   char line[256];
   cr_assert(set_cookie(&r, "XASSESSIONID", line, sizeof line));
   cr_assert_not_null(strstr(line, "Max-Age=0"), "logout does not expire the cookie: %s", line);
-  reply_cleanup(&r);
+  mxc_test_reply_cleanup(&r);
   xas(h, m, cookie, NULL, "keepalive", NULL, &r);
   cr_assert_eq(r.status, 401, "the session survived logout");
-  reply_cleanup(&r);
+  mxc_test_reply_cleanup(&r);
   curl_easy_cleanup(h);
   cJSON_Delete(mxc_test_mock_stop(m));
 }
@@ -579,17 +460,17 @@ Test(mock, keepalive_and_info, .timeout = 20) {
   xas(h, m, cookie, csrf, "keepalive", NULL, &r);
   cr_assert_eq(r.status, 200);
   assert_empty_object(&r);
-  reply_cleanup(&r);
+  mxc_test_reply_cleanup(&r);
   xas(h, m, NULL, NULL, "keepalive", NULL, &r);
   cr_assert_eq(r.status, 401, "keepalive without a session");
-  reply_cleanup(&r);
+  mxc_test_reply_cleanup(&r);
   xas(h, m, "XASSESSIONID=00000000-0000-4000-8000-000000000000", NULL, "keepalive", NULL, &r);
   cr_assert_eq(r.status, 401, "keepalive with an unknown session");
-  reply_cleanup(&r);
+  mxc_test_reply_cleanup(&r);
   xas(h, m, NULL, NULL, "info", NULL, &r);
   cr_assert_eq(r.status, 200);
   assert_empty_object(&r);
-  reply_cleanup(&r);
+  mxc_test_reply_cleanup(&r);
   curl_easy_cleanup(h);
   cJSON_Delete(mxc_test_mock_stop(m));
 }
@@ -604,31 +485,31 @@ Test(mock, bad_requests_get_4xx, .timeout = 20) {
   cr_assert(cJSON_IsObject(r.json), "unknown action: body is not JSON: %s", r.body.data);
   cr_assert_not_null(strstr(r.body.data, "frobnicate"), "body does not name the action: %s",
                      r.body.data);
-  reply_cleanup(&r);
+  mxc_test_reply_cleanup(&r);
 
   static const char *methods[] = {"GET", "PUT", "DELETE"};
   for (size_t i = 0; i < sizeof methods / sizeof methods[0]; i++) {
     http(h, m, methods[i], "/xas/", NULL, NULL, NULL, &r);
     cr_assert_eq(r.status, 405, "%s /xas/: %ld", methods[i], r.status);
     char allow[64];
-    cr_assert(header_get(&r, "Allow", allow, sizeof allow));
+    cr_assert(mxc_test_header_get(&r, "Allow", allow, sizeof allow));
     cr_assert_str_eq(allow, "POST");
-    reply_cleanup(&r);
+    mxc_test_reply_cleanup(&r);
   }
   http(h, m, "HEAD", "/xas/", NULL, NULL, NULL, &r);
   cr_assert_eq(r.rc, CURLE_OK, "HEAD: %s", curl_easy_strerror(r.rc));
   cr_assert_eq(r.status, 405);
-  reply_cleanup(&r);
+  mxc_test_reply_cleanup(&r);
 
   http(h, m, "POST", "/nope", NULL, NULL, "{\"action\":\"info\"}", &r);
   cr_assert_eq(r.status, 404);
-  reply_cleanup(&r);
+  mxc_test_reply_cleanup(&r);
   http(h, m, "GET", "/", NULL, NULL, NULL, &r);
   cr_assert_eq(r.status, 404);
-  reply_cleanup(&r);
+  mxc_test_reply_cleanup(&r);
   http(h, m, "POST", "/xas/?x=1", NULL, NULL, "{\"action\":\"info\"}", &r);
   cr_assert_eq(r.status, 200, "a query string on /xas/ is still /xas/");
-  reply_cleanup(&r);
+  mxc_test_reply_cleanup(&r);
 
   static const char *bodies[] = {"this is not json", "{\"action\":", "[1,2]", "{\"params\":{}}",
                                  "{\"action\":42}"};
@@ -636,14 +517,14 @@ Test(mock, bad_requests_get_4xx, .timeout = 20) {
     http(h, m, "POST", "/xas/", NULL, NULL, bodies[i], &r);
     cr_assert_eq(r.status, 400, "body '%s': %ld", bodies[i], r.status);
     cr_assert(cJSON_IsObject(r.json), "400 body is not JSON: %s", r.body.data);
-    reply_cleanup(&r);
+    mxc_test_reply_cleanup(&r);
   }
   login(h, m, NULL, NULL, "alice", "s3cret", &r); /* the mock still works */
   cr_assert_eq(r.status, 200);
-  reply_cleanup(&r);
+  mxc_test_reply_cleanup(&r);
   xas(h, m, NULL, NULL, "login", "{\"username\":\"alice\"}", &r);
   cr_assert_eq(r.status, 400, "login without a password");
-  reply_cleanup(&r);
+  mxc_test_reply_cleanup(&r);
   curl_easy_cleanup(h);
   cJSON_Delete(mxc_test_mock_stop(m));
 }
@@ -659,24 +540,24 @@ Test(mock, csrf_is_recorded_on_login, .timeout = 20) {
   reply r;
   login(h, m, cookie, csrf, "nobody", "x", &r);
   cr_assert_eq(r.status, 401);
-  reply_cleanup(&r);
+  mxc_test_reply_cleanup(&r);
   login(h, m, cookie, "not-the-token", "nobody", "x", &r);
   cr_assert_eq(r.status, 401, "a wrong token is only recorded by default");
-  reply_cleanup(&r);
+  mxc_test_reply_cleanup(&r);
   login(h, m, cookie, NULL, "nobody", "x", &r);
   cr_assert_eq(r.status, 401, "an absent token is only recorded by default");
-  reply_cleanup(&r);
+  mxc_test_reply_cleanup(&r);
   login(h, m, cookie, NULL, "alice", "s3cret", &r);
   cr_assert_eq(r.status, 200, "an absent token is only recorded by default");
-  reply_cleanup(&r);
+  mxc_test_reply_cleanup(&r);
   curl_easy_cleanup(h);
 
   cJSON *tr = mxc_test_mock_stop(m);
-  assert_jstr(exchange_of(tr, "login", 0), "csrf", "match");
-  assert_jstr(exchange_of(tr, "login", 1), "csrf", "mismatch");
-  assert_jstr(exchange_of(tr, "login", 2), "csrf", "absent");
-  assert_jstr(exchange_of(tr, "login", 3), "csrf", "absent");
-  assert_jstr(exchange_of(tr, "get_session_data", 0), "csrftoken_out", csrf);
+  mxc_test_assert_jstr(mxc_test_exchange_of(tr, "login", 0), "csrf", "match");
+  mxc_test_assert_jstr(mxc_test_exchange_of(tr, "login", 1), "csrf", "mismatch");
+  mxc_test_assert_jstr(mxc_test_exchange_of(tr, "login", 2), "csrf", "absent");
+  mxc_test_assert_jstr(mxc_test_exchange_of(tr, "login", 3), "csrf", "absent");
+  mxc_test_assert_jstr(mxc_test_exchange_of(tr, "get_session_data", 0), "csrftoken_out", csrf);
   cJSON_Delete(tr);
 }
 
@@ -691,21 +572,21 @@ Test(mock, csrf_enforced_when_configured, .timeout = 20) {
   login(h, m, cookie, NULL, "alice", "s3cret", &r);
   cr_assert_eq(r.status, 403, "login without the token: %ld", r.status);
   cr_assert(cJSON_IsObject(r.json));
-  reply_cleanup(&r);
+  mxc_test_reply_cleanup(&r);
   login(h, m, cookie, "not-the-token", "alice", "s3cret", &r);
   cr_assert_eq(r.status, 403, "login with a wrong token: %ld", r.status);
-  reply_cleanup(&r);
+  mxc_test_reply_cleanup(&r);
   login(h, m, cookie, csrf, "alice", "s3cret", &r);
   cr_assert_eq(r.status, 200, "login with the token: %ld", r.status);
-  reply_cleanup(&r);
+  mxc_test_reply_cleanup(&r);
   curl_easy_cleanup(h);
 
   cJSON *tr = mxc_test_mock_stop(m);
-  assert_jstr(exchange_of(tr, "login", 0), "csrf", "absent");
-  cr_assert_null(cJSON_GetObjectItem(exchange_of(tr, "login", 0), "outcome"),
+  mxc_test_assert_jstr(mxc_test_exchange_of(tr, "login", 0), "csrf", "absent");
+  cr_assert_null(cJSON_GetObjectItem(mxc_test_exchange_of(tr, "login", 0), "outcome"),
                  "a 403 login reached the credential check");
-  assert_jstr(exchange_of(tr, "login", 1), "csrf", "mismatch");
-  assert_jstr(exchange_of(tr, "login", 2), "outcome", "ok");
+  mxc_test_assert_jstr(mxc_test_exchange_of(tr, "login", 1), "csrf", "mismatch");
+  mxc_test_assert_jstr(mxc_test_exchange_of(tr, "login", 2), "outcome", "ok");
   cJSON_Delete(tr);
 }
 
@@ -720,8 +601,8 @@ Test(mock, auth_token_signs_in_after_the_session_expired, .timeout = 20) {
   xas(h, m, NULL, NULL, "get_session_data", NULL, &r);
   cr_assert_eq(r.status, 200);
   char csrf[128];
-  snprintf(csrf, sizeof csrf, "%s", jstr(r.json, "csrftoken"));
-  reply_cleanup(&r);
+  snprintf(csrf, sizeof csrf, "%s", mxc_test_jstr(r.json, "csrftoken"));
+  mxc_test_reply_cleanup(&r);
   xas(h, m, NULL, csrf, "login",
       "{\"username\":\"alice\",\"password\":\"s3cret\",\"useAuthToken\":true}", &r);
   cr_assert_eq(r.status, 200);
@@ -729,7 +610,7 @@ Test(mock, auth_token_signs_in_after_the_session_expired, .timeout = 20) {
   cr_assert(set_cookie(&r, "useAuthToken", line, sizeof line), "no useAuthToken cookie");
   cr_assert(strncmp(line, "useAuthToken=true;", 18) == 0, "%s", line);
   cr_assert_not_null(strstr(line, "HttpOnly"), "%s", line);
-  reply_cleanup(&r);
+  mxc_test_reply_cleanup(&r);
 
   xas(h, m, NULL, NULL, "get_session_data", NULL, &r);
   cr_assert_eq(r.status, 200);
@@ -743,20 +624,20 @@ Test(mock, auth_token_signs_in_after_the_session_expired, .timeout = 20) {
   char cleared[128];
   cookie_value(&r, "useAuthToken", cleared, sizeof cleared);
   cr_assert_str_eq(cleared, "", "useAuthToken was not cleared");
-  reply_cleanup(&r);
+  mxc_test_reply_cleanup(&r);
 
   /* only the first get_session_data issues the token */
   xas(h, m, NULL, NULL, "get_session_data", NULL, &r);
   cr_assert(!set_cookie(&r, "authtoken", line, sizeof line), "a second token was issued");
-  reply_cleanup(&r);
+  mxc_test_reply_cleanup(&r);
 
   CURL *relaunched = client_new(false);
   http(relaunched, m, "POST", "/_mxconform/expire", NULL, NULL, "", &r);
   cr_assert_eq(r.status, 200, "expire: %ld %s", r.status, r.body.data);
-  reply_cleanup(&r);
+  mxc_test_reply_cleanup(&r);
   xas(h, m, NULL, NULL, "keepalive", NULL, &r);
   cr_assert_eq(r.status, 401, "the session outlived the expiry");
-  reply_cleanup(&r);
+  mxc_test_reply_cleanup(&r);
   char cookie[256];
   snprintf(cookie, sizeof cookie, "authtoken=%s", token);
   xas(relaunched, m, cookie, NULL, "get_session_data", NULL, &r);
@@ -768,7 +649,7 @@ Test(mock, auth_token_signs_in_after_the_session_expired, .timeout = 20) {
   char sid[128];
   cookie_value(&r, "XASSESSIONID", sid, sizeof sid);
   cr_assert(is_uuid(sid));
-  reply_cleanup(&r);
+  mxc_test_reply_cleanup(&r);
 
   /* the first client's session cookie is dead too; its jar's token signs alice in again */
   xas(h, m, NULL, NULL, "get_session_data", NULL, &r);
@@ -776,26 +657,29 @@ Test(mock, auth_token_signs_in_after_the_session_expired, .timeout = 20) {
   roles_of(r.json, roles, sizeof roles);
   cr_assert_str_eq(roles, "User", "the jar's token did not sign alice in: %s", r.body.data);
   cr_assert(set_cookie(&r, "XASSESSIONID", line, sizeof line), "no new session cookie");
-  reply_cleanup(&r);
+  mxc_test_reply_cleanup(&r);
   /* a wrong token gives an anonymous session */
   xas(relaunched, m, "authtoken=forged", NULL, "get_session_data", NULL, &r);
   cr_assert_eq(r.status, 200);
   cr_assert_eq(is_anonymous(r.json), 1);
-  reply_cleanup(&r);
+  mxc_test_reply_cleanup(&r);
   curl_easy_cleanup(relaunched);
   curl_easy_cleanup(h);
 
   cJSON *tr = mxc_test_mock_stop(m);
-  cr_assert_eq(
-      cJSON_IsTrue(cJSON_GetObjectItem(exchange_of(tr, "get_session_data", 1), "authtoken_issued")),
-      1);
-  const cJSON *x = exchange_of(tr, "get_session_data", 3);
-  assert_jstr(x, "session_created", "authtoken");
-  assert_jstr(x, "session_user", "alice");
-  assert_jstr(cJSON_GetObjectItem(exchange_of(tr, "get_session_data", 4), "session_in"), "state",
-              "unknown");
-  assert_jstr(exchange_of(tr, "get_session_data", 4), "session_created", "authtoken");
-  assert_jstr(exchange_of(tr, "get_session_data", 5), "session_created", "anonymous_bad_token");
+  cr_assert_eq(cJSON_IsTrue(cJSON_GetObjectItem(mxc_test_exchange_of(tr, "get_session_data", 1),
+                                                "authtoken_issued")),
+               1);
+  const cJSON *x = mxc_test_exchange_of(tr, "get_session_data", 3);
+  mxc_test_assert_jstr(x, "session_created", "authtoken");
+  mxc_test_assert_jstr(x, "session_user", "alice");
+  mxc_test_assert_jstr(
+      cJSON_GetObjectItem(mxc_test_exchange_of(tr, "get_session_data", 4), "session_in"), "state",
+      "unknown");
+  mxc_test_assert_jstr(mxc_test_exchange_of(tr, "get_session_data", 4), "session_created",
+                       "authtoken");
+  mxc_test_assert_jstr(mxc_test_exchange_of(tr, "get_session_data", 5), "session_created",
+                       "anonymous_bad_token");
   cJSON_Delete(tr);
 }
 
@@ -822,7 +706,7 @@ Test(mock, auth_token_request_forms, .timeout = 20) {
     char line[256];
     cr_assert_eq(set_cookie(&r, "useAuthToken", line, sizeof line), cases[i].token, "params %s",
                  params);
-    reply_cleanup(&r);
+    mxc_test_reply_cleanup(&r);
     curl_easy_cleanup(h);
   }
   cJSON_Delete(mxc_test_mock_stop(m));
@@ -886,13 +770,13 @@ Test(mock, malformed_http_is_400_and_the_server_goes_on, .timeout = 20) {
   reply r;
   xas(h, m, NULL, NULL, "info", NULL, &r);
   cr_assert_eq(r.status, 200);
-  reply_cleanup(&r);
+  mxc_test_reply_cleanup(&r);
   curl_easy_cleanup(h);
 
   cJSON *tr = mxc_test_mock_stop(m);
-  const cJSON *x = cJSON_GetArrayItem(exchanges(tr), 0);
+  const cJSON *x = cJSON_GetArrayItem(mxc_test_exchanges(tr), 0);
   cr_assert_eq(cJSON_GetNumberValue(cJSON_GetObjectItem(x, "status")), 400);
-  cr_assert_not_null(jstr(x, "error"));
+  cr_assert_not_null(mxc_test_jstr(x, "error"));
   cJSON_Delete(tr);
 }
 
@@ -964,23 +848,24 @@ Test(mock, keep_alive_serves_two_requests_on_one_connection, .timeout = 20) {
   xas(h, m, NULL, NULL, "get_session_data", NULL, &r);
   cr_assert_eq(r.status, 200);
   char conn_hdr[64];
-  cr_assert(!header_get(&r, "Connection", conn_hdr, sizeof conn_hdr) ||
+  cr_assert(!mxc_test_header_get(&r, "Connection", conn_hdr, sizeof conn_hdr) ||
                 strcasecmp(conn_hdr, "close") != 0,
             "HTTP/1.1 response closes the connection");
-  reply_cleanup(&r);
+  mxc_test_reply_cleanup(&r);
   login(h, m, NULL, NULL, "alice", "s3cret", &r);
   cr_assert_eq(r.status, 200);
   long new_conns = -1;
   curl_easy_getinfo(h, CURLINFO_NUM_CONNECTS, &new_conns);
   cr_assert_eq(new_conns, 0, "curl had to open a new connection for the second request");
-  reply_cleanup(&r);
+  mxc_test_reply_cleanup(&r);
   curl_easy_cleanup(h);
 
   cJSON *tr = mxc_test_mock_stop(m);
   cr_assert_eq(cJSON_GetArraySize(cJSON_GetObjectItem(tr, "connections")), 1);
   cr_assert_eq(
-      cJSON_GetNumberValue(cJSON_GetObjectItem(exchange_of(tr, "login", 0), "conn")),
-      cJSON_GetNumberValue(cJSON_GetObjectItem(exchange_of(tr, "get_session_data", 0), "conn")));
+      cJSON_GetNumberValue(cJSON_GetObjectItem(mxc_test_exchange_of(tr, "login", 0), "conn")),
+      cJSON_GetNumberValue(
+          cJSON_GetObjectItem(mxc_test_exchange_of(tr, "get_session_data", 0), "conn")));
   cJSON_Delete(tr);
 }
 
@@ -1013,7 +898,7 @@ Test(mock, pipelined_requests_are_answered_in_order, .timeout = 20) {
   cr_assert(strncmp(end + 4, "HTTP/1.1 200", 12) == 0, "HEAD response carried a body:\n%s", resp);
   free(resp);
   cJSON *tr = mxc_test_mock_stop(m);
-  cr_assert_eq(cJSON_GetArraySize(exchanges(tr)), 5);
+  cr_assert_eq(cJSON_GetArraySize(mxc_test_exchanges(tr)), 5);
   cJSON_Delete(tr);
 }
 
@@ -1051,7 +936,7 @@ Test(mock, http10_and_half_closed_requests_are_answered, .timeout = 20) {
   cr_assert_not_null(strstr(resp, "HTTP/1.1 200"), "%s", resp);
   free(resp);
   cJSON *tr = mxc_test_mock_stop(m);
-  assert_jstr(cJSON_GetArrayItem(exchanges(tr), 0), "http", "1.0");
+  mxc_test_assert_jstr(cJSON_GetArrayItem(mxc_test_exchanges(tr), 0), "http", "1.0");
   cJSON_Delete(tr);
 }
 
@@ -1080,7 +965,7 @@ Test(mock, a_stalled_peer_does_not_stall_others, .timeout = 20) {
   reply r;
   login(h, m, NULL, NULL, "alice", "s3cret", &r);
   cr_assert_eq(r.status, 200);
-  reply_cleanup(&r);
+  mxc_test_reply_cleanup(&r);
   curl_easy_cleanup(h);
   /* the idle timeout (300 ms) closes both */
   char c;
@@ -1094,11 +979,11 @@ Test(mock, a_stalled_peer_does_not_stall_others, .timeout = 20) {
   int idle = 0;
   const cJSON *conn;
   cJSON_ArrayForEach(conn, cJSON_GetObjectItem(tr, "connections")) {
-    const char *how = jstr(conn, "end");
+    const char *how = mxc_test_jstr(conn, "end");
     idle += how && strcmp(how, "idle_timeout") == 0;
   }
   cr_assert_eq(idle, 2, "expected two idle_timeout connections");
-  cr_assert_eq(cJSON_GetArraySize(exchanges(tr)), 1, "the partial request was answered");
+  cr_assert_eq(cJSON_GetArraySize(mxc_test_exchanges(tr)), 1, "the partial request was answered");
   cJSON_Delete(tr);
 }
 
@@ -1116,7 +1001,7 @@ Test(mock, credentials_outside_the_body_are_flagged_and_redacted, .timeout = 20)
   cr_assert_eq(raw_status(resp), 200, "%s", resp ? resp : "(null)");
   free(resp);
   cJSON *tr = mxc_test_mock_stop(m);
-  const cJSON *x = exchange_of(tr, "login", 0);
+  const cJSON *x = mxc_test_exchange_of(tr, "login", 0);
   char *where = cJSON_PrintUnformatted(cJSON_GetObjectItem(x, "credentials_outside_body"));
   cr_assert_str_eq(where, "[\"url\",\"header:X-Password\",\"header:Authorization\"]");
   free(where);
@@ -1153,29 +1038,29 @@ Test(mock, fault_status_answers_without_the_runtime, .timeout = 20) {
   reply r;
   xas(h, m, NULL, NULL, "get_session_data", NULL, &r);
   cr_assert_eq(r.status, 200, "the fault hit an action it does not match");
-  reply_cleanup(&r);
+  mxc_test_reply_cleanup(&r);
   login(h, m, NULL, NULL, "alice", "s3cret", &r);
   cr_assert_eq(r.rc, CURLE_OK);
   cr_assert_eq(r.status, 503);
   cr_assert_str_eq(r.body.data, "<html>Down for maintenance</html>");
   char ct[64];
-  cr_assert(header_get(&r, "Content-Type", ct, sizeof ct));
+  cr_assert(mxc_test_header_get(&r, "Content-Type", ct, sizeof ct));
   cr_assert_str_eq(ct, "text/html");
   cr_assert(!set_cookie(&r, "XASSESSIONID", ct, sizeof ct));
-  reply_cleanup(&r);
+  mxc_test_reply_cleanup(&r);
   login(h, m, NULL, NULL, "alice", "s3cret", &r); /* times: 1 */
   cr_assert_eq(r.status, 200, "the fault outlived its `times`");
-  reply_cleanup(&r);
+  mxc_test_reply_cleanup(&r);
   curl_easy_cleanup(h);
 
   cJSON *tr = mxc_test_mock_stop(m);
-  const cJSON *x = exchange_of(tr, "login", 0);
-  assert_jstr(first_fault(x), "kind", "status");
+  const cJSON *x = mxc_test_exchange_of(tr, "login", 0);
+  mxc_test_assert_jstr(first_fault(x), "kind", "status");
   cr_assert_eq(cJSON_GetNumberValue(cJSON_GetObjectItem(first_fault(x), "code")), 503);
   cr_assert_eq(cJSON_GetNumberValue(cJSON_GetObjectItem(x, "status")), 503);
   cr_assert_null(cJSON_GetObjectItem(x, "outcome"), "the faulted login reached the runtime");
-  cr_assert_null(cJSON_GetObjectItem(exchange_of(tr, "login", 1), "faults"));
-  cr_assert_null(cJSON_GetObjectItem(exchange_of(tr, "get_session_data", 0), "faults"));
+  cr_assert_null(cJSON_GetObjectItem(mxc_test_exchange_of(tr, "login", 1), "faults"));
+  cr_assert_null(cJSON_GetObjectItem(mxc_test_exchange_of(tr, "get_session_data", 0), "faults"));
   char *text = cJSON_Print(tr);
   cr_assert_null(strstr(text, "s3cret"));
   free(text);
@@ -1192,19 +1077,19 @@ Test(mock, fault_reset_gives_no_response, .timeout = 20) {
   reply r;
   xas(h, m, NULL, NULL, "get_session_data", NULL, &r);
   cr_assert_eq(r.status, 200);
-  reply_cleanup(&r);
+  mxc_test_reply_cleanup(&r);
   login(h, m, NULL, NULL, "alice", "s3cret", &r);
   cr_assert_neq(r.rc, CURLE_OK, "a reset login succeeded");
   cr_assert_eq(r.status, 0, "a reset login has an HTTP status: %ld", r.status);
-  reply_cleanup(&r);
+  mxc_test_reply_cleanup(&r);
   curl_easy_cleanup(h);
 
   cJSON *tr = mxc_test_mock_stop(m);
-  const cJSON *x = exchange_of(tr, "login", 0);
-  assert_jstr(first_fault(x), "kind", "reset");
+  const cJSON *x = mxc_test_exchange_of(tr, "login", 0);
+  mxc_test_assert_jstr(first_fault(x), "kind", "reset");
   cr_assert_null(cJSON_GetObjectItem(x, "status"));
-  assert_jstr(connection_of(tr, cJSON_GetNumberValue(cJSON_GetObjectItem(x, "conn"))), "end",
-              "fault_reset");
+  mxc_test_assert_jstr(connection_of(tr, cJSON_GetNumberValue(cJSON_GetObjectItem(x, "conn"))),
+                       "end", "fault_reset");
   cJSON_Delete(tr);
 }
 
@@ -1220,17 +1105,17 @@ Test(mock, fault_close_gives_nothing, .timeout = 20) {
   login(h, m, NULL, NULL, "alice", "s3cret", &r);
   cr_assert_eq(r.rc, CURLE_GOT_NOTHING, "got %s", curl_easy_strerror(r.rc));
   cr_assert_eq(r.status, 0);
-  reply_cleanup(&r);
+  mxc_test_reply_cleanup(&r);
   login(h, m, NULL, NULL, "alice", "s3cret", &r);
   cr_assert_eq(r.status, 200);
-  reply_cleanup(&r);
+  mxc_test_reply_cleanup(&r);
   curl_easy_cleanup(h);
 
   cJSON *tr = mxc_test_mock_stop(m);
-  const cJSON *x = exchange_of(tr, "login", 0);
-  assert_jstr(first_fault(x), "kind", "close");
-  assert_jstr(connection_of(tr, cJSON_GetNumberValue(cJSON_GetObjectItem(x, "conn"))), "end",
-              "fault_close");
+  const cJSON *x = mxc_test_exchange_of(tr, "login", 0);
+  mxc_test_assert_jstr(first_fault(x), "kind", "close");
+  mxc_test_assert_jstr(connection_of(tr, cJSON_GetNumberValue(cJSON_GetObjectItem(x, "conn"))),
+                       "end", "fault_close");
   cJSON_Delete(tr);
 }
 
@@ -1248,17 +1133,17 @@ Test(mock, fault_refused_after_one_response, .timeout = 20) {
     xas(h, m, NULL, NULL, "get_session_data", NULL, &r);
     cr_assert_eq(r.rc, CURLE_OK);
     cr_assert_eq(r.status, 200, "the start-up is served before the refusal");
-    reply_cleanup(&r);
+    mxc_test_reply_cleanup(&r);
     login(h, m, NULL, NULL, "alice", "s3cret", &r);
     cr_assert_eq(r.rc, CURLE_COULDNT_CONNECT, "round %d: got %s", round, curl_easy_strerror(r.rc));
     cr_assert_eq(r.status, 0);
-    reply_cleanup(&r);
+    mxc_test_reply_cleanup(&r);
     char *resp = mxc_test_raw(mxc_test_mock_port(m), "x", 1, 0, 500, NULL);
     cr_assert_null(resp, "a raw connect was accepted after the refusal");
     curl_easy_cleanup(h);
 
     cJSON *tr = mxc_test_mock_stop(m);
-    cr_assert_eq(cJSON_GetArraySize(exchanges(tr)), 1);
+    cr_assert_eq(cJSON_GetArraySize(mxc_test_exchanges(tr)), 1);
     cr_assert_eq(cJSON_GetArraySize(cJSON_GetObjectItem(tr, "connections")), 1);
     cJSON_Delete(tr);
   }

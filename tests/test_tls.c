@@ -3,6 +3,7 @@
  * (exit status and verify error), the transcript's "tls" records and app_data_before_failure,
  * Secure and __Host- cookies, and TLS fault selectors and parsing. */
 #include "support.h"
+#include "support_http.h"
 
 #include "common/mxc_error.h"
 #include "common/mxc_util.h"
@@ -73,62 +74,14 @@ static const char *ca_file(const https_mock *h) { return mxc_tls_ca_file(h->tm);
 
 /* ---- a libcurl client ---- */
 
-typedef struct reply {
-  CURLcode rc;
-  long status;
-  mxc_buf head, body;
-  char error[CURL_ERROR_SIZE];
-} reply;
-
-static size_t on_data(char *p, size_t size, size_t n, void *arg) {
-  mxc_buf_append(arg, p, size * n);
-  return size * n;
-}
+typedef mxc_test_reply reply;
 
 static CURL *client_new(const https_mock *h) {
-  CURL *c = curl_easy_init();
-  cr_assert_not_null(c);
-  curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-  curl_easy_setopt(c, CURLOPT_PROXY, "");
-  curl_easy_setopt(c, CURLOPT_NOPROXY, "*");
-  curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, CLIENT_TIMEOUT_MS);
-  curl_easy_setopt(c, CURLOPT_COOKIEFILE, "");
-  curl_easy_setopt(c, CURLOPT_CAINFO, ca_file(h));
-  curl_easy_setopt(c, CURLOPT_CAPATH, NULL);
-  curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L);
-  curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
-  return c;
+  return mxc_test_curl(CLIENT_TIMEOUT_MS, true, ca_file(h));
 }
 
 static void post(CURL *c, const char *url, const char *body, const char *csrf, reply *r) {
-  memset(r, 0, sizeof *r);
-  mxc_buf_init(&r->head, 1u << 20);
-  mxc_buf_init(&r->body, 1u << 20);
-  mxc_buf_append(&r->head, "", 0);
-  mxc_buf_append(&r->body, "", 0);
-  struct curl_slist *hdrs = curl_slist_append(NULL, "Content-Type: application/json");
-  hdrs = curl_slist_append(hdrs, "Expect:");
-  char tok[128];
-  if (csrf) {
-    snprintf(tok, sizeof tok, "X-Csrf-Token: %s", csrf);
-    hdrs = curl_slist_append(hdrs, tok);
-  }
-  curl_easy_setopt(c, CURLOPT_URL, url);
-  curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdrs);
-  curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
-  curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
-  curl_easy_setopt(c, CURLOPT_WRITEDATA, &r->body);
-  curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_data);
-  curl_easy_setopt(c, CURLOPT_HEADERDATA, &r->head);
-  curl_easy_setopt(c, CURLOPT_ERRORBUFFER, r->error);
-  r->rc = curl_easy_perform(c);
-  curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r->status);
-  curl_slist_free_all(hdrs);
-}
-
-static void reply_cleanup(reply *r) {
-  mxc_buf_cleanup(&r->head);
-  mxc_buf_cleanup(&r->body);
+  mxc_test_http(c, &(mxc_test_request){"POST", url, body, NULL, csrf}, r);
 }
 
 /* One login over a fresh client; returns the CURLcode (error text into err). */
@@ -138,7 +91,7 @@ static CURLcode login_once(const https_mock *h, char *err, size_t errlen) {
   post(c, h->url, LOGIN_BODY, NULL, &r);
   snprintf(err, errlen, "%s", r.error);
   CURLcode rc = r.rc;
-  reply_cleanup(&r);
+  mxc_test_reply_cleanup(&r);
   curl_easy_cleanup(c);
   return rc;
 }
@@ -184,15 +137,15 @@ Test(tls, sign_in_over_https_with_secure_cookies, .timeout = 20) {
   char token[128];
   snprintf(token, sizeof token, "%s", csrf);
   cJSON_Delete(data);
-  reply_cleanup(&r);
+  mxc_test_reply_cleanup(&r);
   post(c, h.url, LOGIN_BODY, token, &r);
   cr_assert_eq(r.rc, CURLE_OK, "%s", r.error);
   cr_assert_eq(r.status, 200);
-  reply_cleanup(&r);
+  mxc_test_reply_cleanup(&r);
   post(c, h.url, "{\"action\":\"get_session_data\",\"params\":{}}", NULL, &r);
   cr_assert_eq(r.rc, CURLE_OK);
   cr_assert_not_null(strstr(r.body.data, "alice"), "%s", r.body.data);
-  reply_cleanup(&r);
+  mxc_test_reply_cleanup(&r);
   curl_easy_cleanup(c);
   cJSON *tr = https_stop(&h);
   cr_assert_eq(cJSON_GetArraySize(cJSON_GetObjectItem(tr, "connections")), 1, "keep-alive");
@@ -229,20 +182,22 @@ Test(tls, host_prefix_cookie_round_trips_and_plain_name_is_accepted, .timeout = 
   cr_assert_null(strstr(cookie, "Domain"), "%s", cookie);
   char id[64];
   snprintf(id, sizeof id, "%.36s", cookie + strlen("__Host-XASSESSIONID="));
-  reply_cleanup(&r);
+  mxc_test_reply_cleanup(&r);
   /* the jar sends it back under its prefixed name */
   post(c, h.url, "{\"action\":\"get_session_data\",\"params\":{}}", NULL, &r);
   cr_assert_not_null(strstr(r.body.data, "alice"), "%s", r.body.data);
-  reply_cleanup(&r);
+  mxc_test_reply_cleanup(&r);
   curl_easy_cleanup(c);
   /* the unprefixed name is accepted too */
   c = client_new(&h);
   char plain[128];
   snprintf(plain, sizeof plain, "XASSESSIONID=%s", id);
-  curl_easy_setopt(c, CURLOPT_COOKIE, plain);
-  post(c, h.url, "{\"action\":\"get_session_data\",\"params\":{}}", NULL, &r);
+  mxc_test_http(c,
+                &(mxc_test_request){"POST", h.url,
+                                    "{\"action\":\"get_session_data\",\"params\":{}}", plain, NULL},
+                &r);
   cr_assert_not_null(strstr(r.body.data, "alice"), "%s", r.body.data);
-  reply_cleanup(&r);
+  mxc_test_reply_cleanup(&r);
   curl_easy_cleanup(c);
   cJSON *tr = https_stop(&h);
   const cJSON *x = cJSON_GetObjectItem(tr, "exchanges");
@@ -366,7 +321,7 @@ Test(tls, insecure_client_is_caught_sending_credentials, .timeout = 20) {
   post(c, h.url, LOGIN_BODY, NULL, &r);
   cr_assert_eq(r.rc, CURLE_OK, "%s", r.error);
   size_t sent = strlen(LOGIN_BODY);
-  reply_cleanup(&r);
+  mxc_test_reply_cleanup(&r);
   curl_easy_cleanup(c);
   cJSON *tr = https_stop(&h);
   const cJSON *rec = conn_rec(tr, 0);
@@ -405,10 +360,10 @@ Test(tls, handshake_fault_selectors_count_connections, .timeout = 30) {
   reply r;
   post(c, h.url, "{\"action\":\"get_session_data\",\"params\":{}}", NULL, &r);
   cr_assert_eq(r.rc, CURLE_OK, "%s", r.error);
-  reply_cleanup(&r);
+  mxc_test_reply_cleanup(&r);
   post(c, h.url, LOGIN_BODY, NULL, &r);
   cr_assert_eq(r.rc, CURLE_PARTIAL_FILE, "%s", r.error);
-  reply_cleanup(&r);
+  mxc_test_reply_cleanup(&r);
   curl_easy_cleanup(c);
   cJSON_Delete(https_stop(&h));
 }
