@@ -16,8 +16,15 @@ while :; do
   [ "$code" = 204 ] && break                       # every case done
   [ "$code" = 200 ] || { echo "agent-loop: next answered $code" >&2; exit 1; }
   rm -rf "$work/state" "$work/run" && mkdir "$work/state" "$work/run"
-  # the adapter contract: the case file, a state dir, a fresh working directory
-  (cd "$work/run" && MXC_CASE="$work/case.json" MXC_STATE_DIR="$work/state" \
+  ca=
+  if grep -q '"base_url":[[:space:]]*"https:' "$work/case.json"; then
+    # an HTTPS case: trust the run-local CA of serve, fetched once
+    [ -s "$work/ca.pem" ] || curl -s -f -o "$work/ca.pem" "${serve}_mxconform/ca.pem" ||
+      { echo "agent-loop: cannot fetch ${serve}_mxconform/ca.pem" >&2; exit 1; }
+    ca="$work/ca.pem"
+  fi
+  # the adapter contract: the case file, a state dir, a fresh working directory, the CA
+  (cd "$work/run" && MXC_CASE="$work/case.json" MXC_STATE_DIR="$work/state" MXC_CA_FILE="$ca" \
      sh -c "$adapter" < /dev/null > "$work/out" 2> "$work/err") || true
   tail -n 1 "$work/out" > "$work/result"
   curl -s -o /dev/null -X POST --data-binary @"$work/result" "${serve}_mxconform/result?agent=$name"

@@ -8,6 +8,7 @@
 #include "harness/driver.h"
 #include "harness/runner.h"
 #include "mocks/server.h"
+#include "mocks/tls.h"
 #include "reports/report.h"
 
 #include <stdio.h>
@@ -46,6 +47,11 @@ struct mxc_agents {
   size_t nagents;
   uv_timer_t reaper; /* frees closed case mocks outside their callbacks */
   bool closing;
+  /* HTTPS cases: one run-local CA for the whole serve; agents fetch its certificate from
+   * GET /_mxconform/ca.pem and trust it (MXC_CA_FILE for an adapter) */
+  char *tls_dir;
+  mxc_tls_material *tls;
+  char *ca_pem;
 };
 
 static int answer_error(mxc_http_response *res, int status, const char *msg) {
@@ -53,6 +59,25 @@ static int answer_error(mxc_http_response *res, int status, const char *msg) {
   if (o)
     cJSON_AddStringToObject(o, "error", msg);
   return mxc_http_response_json(res, status, o);
+}
+
+/* The certificates of the HTTPS cases, valid for the host agents are told to use. */
+static int tls_setup(mxc_agents *a) {
+  a->tls_dir = mxc_tempdir_create("mxconform-agents");
+  if (!a->tls_dir)
+    return MXC_EIO;
+  int rc = mxc_tls_material_create_for(a->tls_dir, a->cfg.public_host, &a->tls);
+  if (!rc)
+    rc = mxc_file_read(mxc_tls_ca_file(a->tls), 1u << 20, &a->ca_pem, NULL);
+  return rc;
+}
+
+static void tls_cleanup(mxc_agents *a) {
+  mxc_tls_material_free(a->tls); /* after every case mock was freed */
+  if (a->tls_dir)
+    mxc_tree_remove(a->tls_dir);
+  free(a->tls_dir);
+  free(a->ca_pem);
 }
 
 mxc_agents *mxc_agents_new(uv_loop_t *loop, const mxc_agents_config *cfg) {
@@ -66,10 +91,19 @@ mxc_agents *mxc_agents_new(uv_loop_t *loop, const mxc_agents_config *cfg) {
     free(a);
     return NULL;
   }
+  bool https = false;
   for (size_t i = 0; i < cfg->cat->n; i++) {
     const mxc_scenario *sc = &cfg->cat->items[i];
-    if (!sc->https && mxc_scenario_selected(sc, cfg->filter))
+    if (mxc_scenario_selected(sc, cfg->filter)) {
       a->selected[a->nselected++] = sc;
+      https |= sc->https;
+    }
+  }
+  if (https && tls_setup(a) != 0) {
+    tls_cleanup(a);
+    free(a->selected);
+    free(a);
+    return NULL;
   }
   uv_timer_init(loop, &a->reaper);
   a->reaper.data = a;
@@ -226,7 +260,8 @@ int mxc_agents_next(const char *name, const char *body, size_t len, void *arg,
                             .faults = sc->faults,
                             .nfaults = sc->nfaults,
                             .seed = r->seed,
-                            .scenario_id = sc->id};
+                            .scenario_id = sc->id,
+                            .tls = sc->https ? a->tls : NULL};
     int rc = mxc_mock_start(a->loop, &mcfg, &c->mock);
     if (rc) {
       free(c);
@@ -245,7 +280,7 @@ int mxc_agents_next(const char *name, const char *body, size_t len, void *arg,
   if (!doc)
     return MXC_ENOMEM;
   char url[300];
-  snprintf(url, sizeof url, "http://%s:%d/",
+  snprintf(url, sizeof url, "%s://%s:%d/", sc->https ? "https" : "http",
            mxc_client_host(sc->faults, sc->nfaults, a->cfg.public_host),
            mxc_mock_port(g->cur->mock));
   cJSON_ReplaceItemInObject(doc, "base_url", cJSON_CreateString(url));
@@ -281,10 +316,29 @@ int mxc_agents_result(const char *name, const char *body, size_t len, void *arg,
   return mxc_http_response_json(res, 200, o);
 }
 
+/* GET /_mxconform/ca.pem: the run-local CA of the HTTPS cases, as PEM. */
+int mxc_agents_ca(const char *name, const char *body, size_t len, void *arg,
+                  mxc_http_response *res) {
+  mxc_agents *a = arg;
+  (void)name;
+  (void)body;
+  (void)len;
+  if (!a->ca_pem)
+    return answer_error(res, 404, "no HTTPS case is selected: there is no CA to trust");
+  res->status = 200;
+  res->body = mxc_strdup(a->ca_pem);
+  res->body_len = strlen(a->ca_pem);
+  if (!res->body)
+    return MXC_ENOMEM;
+  int rc = mxc_http_response_add_header(res, "Content-Type: application/x-pem-file");
+  return rc ? rc : mxc_http_response_add_header(res, "Cache-Control: no-store");
+}
+
 static void reaper_closed(uv_handle_t *h) {
   mxc_agents *a = h->data;
   for (size_t i = 0; i < a->nagents; i++)
     mxc_run_result_cleanup(&a->agents[i].run);
+  tls_cleanup(a);
   free(a->selected);
   free(a);
 }

@@ -24,13 +24,17 @@ typedef struct mxc_agents_config {
   uint64_t case_timeout_ms; /* a case without a result by then is a client error; 0: none */
 } mxc_agents_config;
 
-/* NULL on out of memory. Only plain-HTTP scenarios are served to agents. */
+/* NULL on out of memory (or when the HTTPS certificates cannot be made). The HTTPS cases are
+ * served with run-local certificates whose CA agents fetch from GET /_mxconform/ca.pem. */
 mxc_agents *mxc_agents_new(uv_loop_t *loop, const mxc_agents_config *cfg);
 /* Control API callbacks (mocks/control.h): GET /_mxconform/next, POST /_mxconform/result. */
 int mxc_agents_next(const char *agent, const char *body, size_t len, void *arg,
                     mxc_http_response *res);
 int mxc_agents_result(const char *agent, const char *body, size_t len, void *arg,
                       mxc_http_response *res);
+/* GET /_mxconform/ca.pem: the CA certificate of the HTTPS cases (404 when none is selected). */
+int mxc_agents_ca(const char *agent, const char *body, size_t len, void *arg,
+                  mxc_http_response *res);
 /* Stops the cases in progress (their mocks close on the loop). */
 void mxc_agents_close(mxc_agents *a);
 /* After the loop ran the closes: judges what is left, writes the reports of every agent not

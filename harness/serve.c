@@ -42,7 +42,8 @@ static const char serve_usage[] =
     "                      ?agent=NAME gives the next case (each with its own mock), POST\n"
     "                      /_mxconform/result?agent=NAME takes its result line; each agent's\n"
     "                      reports go to DIR/NAME.junit.xml, .json, .tap and .html\n"
-    "                      (docs/adapters.md)\n"
+    "                      (docs/adapters.md); HTTPS cases are signed by a run-local CA that\n"
+    "                      GET /_mxconform/ca.pem answers\n"
     "  --filter GLOB, --level LEVEL  with --agents, as for run\n"
     "  --agent-timeout S   with --agents: a case whose result has not come S seconds after it\n"
     "                      was handed out is a client error (timed out), and the agent's next\n"
@@ -360,8 +361,16 @@ int mxc_serve_main(int argc, char **argv) {
                               .seed = st.seed,
                               .case_timeout_ms = agent_timeout_ms};
     st.agents = mxc_agents_new(&loop, &acfg);
+    if (!st.agents) {
+      fprintf(stderr, "mxconform serve: cannot set up the agent flow (out of memory, or the "
+                      "HTTPS certificates could not be made)\n");
+      st.exit_code = MXC_EXIT_INTERNAL;
+      uv_loop_close(&loop);
+      goto out;
+    }
     cfg.control.agent_next = mxc_agents_next;
     cfg.control.agent_result = mxc_agents_result;
+    cfg.control.agent_ca = mxc_agents_ca;
     cfg.control.agent_arg = st.agents;
   }
   rc = mxc_mock_start(&loop, &cfg, &st.mock);

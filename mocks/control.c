@@ -133,6 +133,13 @@ int mxc_control_handle(mxc_mock *m, const mxc_control *ctl, const char *method, 
       return answer_msg(res, 400, "error", "agent names are 1-64 of A-Z a-z 0-9 . _ -");
     return (next ? ctl->agent_next : ctl->agent_result)(agent, body, body_len, ctl->agent_arg, res);
   }
+  if (IS("ca.pem")) { /* the CA of the agent flow's HTTPS cases */
+    if (!ctl->agent_ca)
+      return answer_msg(res, 404, "error", "this mock runs no agent flow (serve --agents DIR)");
+    if (!get)
+      return answer_msg(res, 405, "error", "use GET");
+    return ctl->agent_ca("", body, body_len, ctl->agent_arg, res);
+  }
   if (IS("arm")) {
     if (!post)
       return answer_msg(res, 405, "error", "use POST");

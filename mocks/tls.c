@@ -7,6 +7,7 @@
 #include "common/mxc_error.h"
 #include "common/mxc_util.h"
 
+#include <arpa/inet.h>
 #include <openssl/bn.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
@@ -147,13 +148,22 @@ static int ca_write(const char *path, X509 *ca) {
 }
 
 int mxc_tls_material_create(const char *dir, mxc_tls_material **out) {
+  return mxc_tls_material_create_for(dir, NULL, out);
+}
+
+int mxc_tls_material_create_for(const char *dir, const char *host, mxc_tls_material **out) {
   int rc = MXC_EIO;
   *out = NULL;
+  unsigned char addr[16];
+  bool ip = host && (inet_pton(AF_INET, host, addr) == 1 || inet_pton(AF_INET6, host, addr) == 1);
+  bool extra = host && *host && strcmp(host, "127.0.0.1") != 0 && strcmp(host, "localhost") != 0;
+  char *names = extra ? mxc_asprintf("%s,%s:%s", GOOD_NAMES, ip ? "IP" : "DNS", host)
+                      : mxc_strdup(GOOD_NAMES);
   enum { CA, ROGUE_CA, GOOD, EXPIRED, WRONG, UNTRUSTED, NKEYS };
   EVP_PKEY *key[NKEYS] = {0};
   X509 *cert[NKEYS] = {0};
   mxc_tls_material *tm = calloc(1, sizeof *tm);
-  if (!tm || !(tm->ca_file = mxc_asprintf("%s/ca.pem", dir))) {
+  if (!tm || !names || !(tm->ca_file = mxc_asprintf("%s/ca.pem", dir))) {
     rc = MXC_ENOMEM;
     goto out;
   }
@@ -165,12 +175,12 @@ int mxc_tls_material_create(const char *dir, mxc_tls_material **out) {
       cert_new(key[ROGUE_CA], "mxconform untrusted CA", NULL, NULL, NULL, -3600, 30 * DAY_S);
   if (!cert[CA] || !cert[ROGUE_CA])
     goto out;
-  cert[GOOD] = cert_new(key[GOOD], "localhost", cert[CA], key[CA], GOOD_NAMES, -3600, 30 * DAY_S);
+  cert[GOOD] = cert_new(key[GOOD], "localhost", cert[CA], key[CA], names, -3600, 30 * DAY_S);
   cert[EXPIRED] =
-      cert_new(key[EXPIRED], "localhost", cert[CA], key[CA], GOOD_NAMES, -30 * DAY_S, -DAY_S);
+      cert_new(key[EXPIRED], "localhost", cert[CA], key[CA], names, -30 * DAY_S, -DAY_S);
   cert[WRONG] = cert_new(key[WRONG], "wrong.example", cert[CA], key[CA], "DNS:wrong.example", -3600,
                          30 * DAY_S);
-  cert[UNTRUSTED] = cert_new(key[UNTRUSTED], "localhost", cert[ROGUE_CA], key[ROGUE_CA], GOOD_NAMES,
+  cert[UNTRUSTED] = cert_new(key[UNTRUSTED], "localhost", cert[ROGUE_CA], key[ROGUE_CA], names,
                              -3600, 30 * DAY_S);
   if (!cert[GOOD] || !cert[EXPIRED] || !cert[WRONG] || !cert[UNTRUSTED])
     goto out;
@@ -189,6 +199,7 @@ out:
     X509_free(cert[i]);
   }
   ERR_clear_error();
+  free(names);
   if (rc)
     mxc_tls_material_free(tm);
   else

@@ -17,6 +17,10 @@ typedef struct mxc_tls_material mxc_tls_material;
  * shared by mocks on different threads. On success 0 and *out; otherwise MXC_ENOMEM or
  * MXC_EIO (OpenSSL or file failure) and *out is NULL. */
 int mxc_tls_material_create(const char *dir, mxc_tls_material **out);
+/* The same, with `host` (an IP address or a DNS name; NULL: none) added to the names of the
+ * good, expired and untrusted leaves: for clients that reach the mock by another name than the
+ * loopback one (serve --agents --public-host). */
+int mxc_tls_material_create_for(const char *dir, const char *host, mxc_tls_material **out);
 /* Path of the CA bundle to trust (`DIR/ca.pem`); valid until mxc_tls_material_free. */
 const char *mxc_tls_ca_file(const mxc_tls_material *tm);
 /* Frees the material (after every mock using it was freed). NULL-safe; leaves ca.pem. */

@@ -160,3 +160,38 @@ Test(agents, a_silent_agent_times_out_and_gets_the_next_case, .timeout = 60) {
   mxc_tree_remove(s.dir);
   free(s.dir);
 }
+
+Test(agents, https_cases_with_the_served_ca, .timeout = 120) {
+  served s;
+  serve_agents(&s, "NET-5*");
+  char *pem = NULL;
+  cr_assert_eq(agent_call(&s, "ca.pem", "x", NULL, &pem), 200, "%s", pem);
+  cr_expect(strncmp(pem, "-----BEGIN CERTIFICATE-----", 27) == 0, "%s", pem);
+  free(pem);
+  char *insecure = mxc_asprintf("%s --defect insecure-tls", mxc_test_bin("mxclient"));
+  agent_loop(&s, "reference", mxc_test_bin("mxclient"));
+  agent_loop(&s, "insecure", insecure);
+  cr_expect_eq(serve_stop(&s), 0);
+  char *ref = report(&s, "reference", "junit.xml");
+  char *bad = report(&s, "insecure", "junit.xml");
+  /* the reference client trusts the served CA and refuses every bad certificate */
+  cr_expect(strstr(ref, "tests=\"7\" failures=\"0\" errors=\"0\"") != NULL, "%s", ref);
+  cr_expect(strstr(bad, "<failure") != NULL, "a client that skips verification passed: %s", bad);
+  cr_expect(strstr(bad, "NET-5") != NULL);
+  free(ref);
+  free(bad);
+  free(insecure);
+  mxc_tree_remove(s.dir);
+  free(s.dir);
+}
+
+Test(agents, no_ca_without_https_cases, .timeout = 30) {
+  served s;
+  serve_agents(&s, "DENY*");
+  char *body = NULL;
+  cr_expect_eq(agent_call(&s, "ca.pem", "x", NULL, &body), 404, "%s", body);
+  free(body);
+  cr_expect_eq(serve_stop(&s), 0);
+  mxc_tree_remove(s.dir);
+  free(s.dir);
+}

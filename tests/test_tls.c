@@ -36,12 +36,13 @@ typedef struct https_mock {
 } https_mock;
 
 /* Starts an HTTPS mock with the default accounts, `faults` (specs, NULL-terminated) and
- * runtime flags. */
-static void https_start(https_mock *h, const char *const *specs, bool host_prefix) {
+ * runtime flags; its certificates also name `extra_host` (NULL: only the loopback names). */
+static void https_start_for(https_mock *h, const char *const *specs, bool host_prefix,
+                            const char *extra_host) {
   memset(h, 0, sizeof *h);
   snprintf(h->dir, sizeof h->dir, "/tmp/mxc-tls-XXXXXX");
   cr_assert_not_null(mkdtemp(h->dir));
-  cr_assert_eq(mxc_tls_material_create(h->dir, &h->tm), 0);
+  cr_assert_eq(mxc_tls_material_create_for(h->dir, extra_host, &h->tm), 0);
   mxc_fault faults[8];
   size_t n = 0;
   for (; specs && specs[n]; n++) {
@@ -57,6 +58,10 @@ static void https_start(https_mock *h, const char *const *specs, bool host_prefi
     mxc_fault_cleanup(&faults[i]);
   h->port = mxc_test_mock_port(h->mock);
   snprintf(h->url, sizeof h->url, "https://localhost:%d/xas/", h->port);
+}
+
+static void https_start(https_mock *h, const char *const *specs, bool host_prefix) {
+  https_start_for(h, specs, host_prefix, NULL);
 }
 
 /* Stops the mock, frees the material, removes the directory; returns the transcript. */
@@ -471,4 +476,33 @@ Test(tls, client_renegotiation_is_refused, .timeout = 20) {
   cr_assert_str_eq(str(tls, "version"), "TLSv1.2");
   cr_assert_str_eq(str(tls, "alert"), "no renegotiation", "%s", str(tls, "alert"));
   cJSON_Delete(tr);
+}
+
+/* serve --agents --public-host NAME: the certificates name the host agents are told to use. */
+Test(tls, certificates_name_the_public_host, .timeout = 30) {
+  static const char *const hosts[] = {"agents.mxc.test", "192.0.2.7"};
+  for (size_t i = 0; i < 2; i++) {
+    for (int named = 0; named < 2; named++) {
+      https_mock h;
+      https_start_for(&h, NULL, false, named ? hosts[i] : NULL);
+      CURL *c = client_new(&h);
+      char url[128], route[128];
+      snprintf(url, sizeof url, "https://%s:%d/xas/", hosts[i], h.port);
+      snprintf(route, sizeof route, "%s:%d:127.0.0.1:%d", hosts[i], h.port, h.port);
+      struct curl_slist *to = curl_slist_append(NULL, route);
+      curl_easy_setopt(c, CURLOPT_CONNECT_TO, to);
+      reply r;
+      post(c, url, "{\"action\":\"get_session_data\",\"params\":{}}", NULL, &r);
+      if (named)
+        cr_expect(r.rc == CURLE_OK && r.status == 200, "%s: %s (%s)", hosts[i],
+                  curl_easy_strerror(r.rc), r.error);
+      else /* the loopback-only certificate does not name it: verification refuses */
+        cr_expect_eq(r.rc, CURLE_PEER_FAILED_VERIFICATION, "%s: %s", hosts[i],
+                     curl_easy_strerror(r.rc));
+      mxc_test_reply_cleanup(&r);
+      curl_slist_free_all(to);
+      curl_easy_cleanup(c);
+      cJSON_Delete(https_stop(&h));
+    }
+  }
 }
