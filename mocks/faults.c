@@ -238,9 +238,36 @@ fail:
   return rc;
 }
 
+/* The next PARAM=VALUE of a spec's parameter list at *cursor, split at the first comma that
+ * no backslash escapes; a backslash before a comma or a backslash is removed (in place), so a
+ * value can hold commas. NULL at the end. */
+static char *next_param(char **cursor) {
+  char *start = *cursor, *out = start, *in = start;
+  if (!start)
+    return NULL;
+  for (; *in && *in != ','; in++) {
+    if (in[0] == '\\' && (in[1] == ',' || in[1] == '\\'))
+      in++;
+    *out++ = *in;
+  }
+  *cursor = *in ? in + 1 : NULL;
+  *out = '\0';
+  return start;
+}
+
 int mxc_fault_from_spec(const char *spec, mxc_fault *f, char *err, size_t errlen) {
   int rc = MXC_EINVAL;
   memset(f, 0, sizeof *f);
+  if (spec[0] == '{') { /* a fault object, as scenario files write it */
+    cJSON *o = cJSON_Parse(spec);
+    if (!o) {
+      snprintf(err, errlen, "'%.80s': not a JSON object", spec);
+      return MXC_EINVAL;
+    }
+    rc = mxc_fault_from_json(o, f, err, errlen);
+    cJSON_Delete(o);
+    return rc;
+  }
   const char *c1 = strchr(spec, ':');
   if (!c1 || c1 == spec) {
     snprintf(err, errlen, "'%.80s': expected MATCH:KIND[:PARAM=VALUE,...]", spec);
@@ -258,8 +285,10 @@ int mxc_fault_from_spec(const char *spec, mxc_fault *f, char *err, size_t errlen
   }
   cJSON_AddStringToObject(o, "match", match);
   cJSON_AddStringToObject(o, "kind", kind);
-  for (char *save = NULL, *kv = rest ? strtok_r(rest, ",", &save) : NULL; kv;
-       kv = strtok_r(NULL, ",", &save)) {
+  char *cursor = rest;
+  for (char *kv = next_param(&cursor); kv; kv = next_param(&cursor)) {
+    if (!*kv)
+      continue; /* "a=1,,b=2" or a trailing comma */
     char *eq = strchr(kv, '=');
     if (!eq || eq == kv) {
       snprintf(err, errlen, "'%.60s': expected PARAM=VALUE", kv);

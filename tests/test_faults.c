@@ -882,6 +882,34 @@ Test(faults, spec_parses_kinds_parameters_and_selectors, .timeout = 10) {
   }
 }
 
+/* Values with commas: escaped in a spec, or the fault object as JSON. */
+Test(faults, spec_values_can_hold_commas, .timeout = 10) {
+  mxc_fault f;
+  char err[300];
+  cr_assert_eq(mxc_fault_from_spec("login:status:code=500,body={\"a\":1\\,\"b\":\"x\\\\y\"},", &f,
+                                   err, sizeof err),
+               0, "%s", err);
+  cr_expect_eq(f.code, 500);
+  cr_expect_str_eq(f.body, "{\"a\":1,\"b\":\"x\\y\"}");
+  mxc_fault_cleanup(&f);
+  cr_assert_eq(mxc_fault_from_spec("{\"match\": \"login\", \"kind\": \"status\", \"code\": 502, "
+                                   "\"body\": \"a,b\"}",
+                                   &f, err, sizeof err),
+               0, "%s", err);
+  cr_expect_eq(f.kind, MXC_FAULT_STATUS);
+  cr_expect_eq(f.code, 502);
+  cr_expect_str_eq(f.body, "a,b");
+  cr_expect_str_eq(f.match, "login");
+  mxc_fault_cleanup(&f);
+  /* the JSON form is held to the same rules */
+  cr_expect_eq(mxc_fault_from_spec("{\"match\": \"login\", \"kind\": \"status\", \"cod\": 1}", &f,
+                                   err, sizeof err),
+               MXC_EINVAL);
+  cr_expect(strstr(err, "cod") != NULL, "%s", err);
+  cr_expect_eq(mxc_fault_from_spec("{\"match\": ", &f, err, sizeof err), MXC_EINVAL);
+  cr_expect(strstr(err, "not a JSON object") != NULL, "%s", err);
+}
+
 /* Bad specs: each error message names the part that is wrong. */
 Test(faults, spec_errors_name_the_parameter, .timeout = 10) {
   static const struct {
