@@ -24,7 +24,7 @@ typedef struct mxc_control {
   mxc_control_arm_cb arm; /* NULL: arming is not offered */
   void *arm_arg;
   mxc_control_agent_cb agent_next, agent_result; /* NULL: no agent flow */
-  mxc_control_agent_cb agent_ca;                   /* GET ca.pem of the agent flow, or NULL */
+  mxc_control_agent_cb agent_ca;                 /* GET ca.pem of the agent flow, or NULL */
   void *agent_arg;
 } mxc_control;
 

@@ -62,12 +62,16 @@ typedef struct conn {
   conn_state state;
   int handles_open;
   llhttp_t parser;
-  /* the request being parsed */
-  mxc_buf url, field, value, body;
-  mxc_http_header headers[MXC_MOCK_MAX_HEADERS];
+  /* the request being parsed (its header table is at the end: the fields used for every
+   * request stay in a few cache lines) */
+  mxc_buf url, body;
+  /* header names and values, each NUL-terminated, one after another; c->headers points into
+   * it once the header section is complete (it may move while it grows) */
+  mxc_buf fields;
+  uint32_t cur_name, cur_value; /* offsets of the field being parsed */
+  enum { FIELD_NONE, FIELD_NAME, FIELD_VALUE } field_state;
   size_t nheaders;
   size_t header_bytes;
-  bool in_value;
   const char *feed_start; /* the read buffer being parsed, and the byte before it */
   char prev_last;
   int reject_status; /* 400/413/431/501 decided by a callback */
@@ -80,14 +84,18 @@ typedef struct conn {
   bool stalled;             /* a stall fault holds it: input is discarded */
   bool input_done;          /* no more requests are read (closing, stalled, rejected) */
   bool stale_armed;         /* a stale fault will close it when the tx timer fires */
+  bool abrupt_close;        /* the close skips TLS close_notify (a truncation fault) */
+  uint64_t last_input_ms;   /* loop time of the last request bytes read (idle timeout) */
   uint64_t tx_deadline_ns;  /* when the tx timer wait ends (uv_hrtime); 0: none */
   tx *txq;                  /* answers not fully handed to libuv yet, in order */
-  char drain_how[48];       /* how a drain ends in the transcript */
   struct mxc_tls_conn *tls; /* HTTPS engine (tls.c); NULL over plain HTTP */
-  bool abrupt_close;        /* the close skips TLS close_notify (a truncation fault) */
   cJSON *record;
-  char peer[64];
   struct conn *prev, *next;
+  char drain_how[48]; /* how a drain ends in the transcript */
+  char peer[64];
+  /* the request's header fields: offsets in `fields` while parsing, then pointers */
+  uint32_t name_off[MXC_MOCK_MAX_HEADERS], value_off[MXC_MOCK_MAX_HEADERS];
+  mxc_http_header headers[MXC_MOCK_MAX_HEADERS];
 } conn;
 
 struct mxc_mock {
@@ -134,9 +142,9 @@ int mxc__conn_write_raw(conn *c, const char *data, size_t len);
 /* Whether answers are still on their way out. */
 bool mxc__conn_busy(const conn *c);
 /* Serialises an answer framed as `fr` says (NULL: Content-Length) and records status and
- * cookies in rec. NULL on out of memory. */
-tx *mxc__tx_from_response(const conn *c, const mxc_http_response *res, cJSON *rec, bool keep_alive,
-                          bool http10, const tx_framing *fr);
+ * cookies in rec (NULL: not recorded). NULL on out of memory. */
+tx *mxc__tx_from_response(const conn *c, const mxc_http_response *res, mxc_exchange *rec,
+                          bool keep_alive, bool http10, const tx_framing *fr);
 /* An answer of raw bytes (possibly none) with the given end. NULL on out of memory. */
 tx *mxc__tx_raw(const char *data, size_t len, tx_end end);
 /* Names the fault an answer's close comes from ("fault_<kind>" in the transcript). */
@@ -146,6 +154,13 @@ void mxc__tx_shape(tx *t, const mxc_fault *f, mxc_rng *rng, cJSON *frec);
 /* Appends an answer to the connection's queue and sends what can be sent. */
 void mxc__tx_enqueue(conn *c, tx *t);
 void mxc__tx_free_all(conn *c);
+
+/* ---- http1.c ---- */
+/* The callbacks that parse requests into the connection in parser.data (conn_feed in server.c
+ * answers each one when llhttp pauses after it). */
+extern const llhttp_settings_t mxc__parser_settings;
+/* Forgets the request being parsed (its buffers are kept for the next one). */
+void mxc__request_reset(conn *c);
 
 /* ---- server.c ---- */
 /* A handle of the mock closed: counts it, and finishes a stop when it was the last. */

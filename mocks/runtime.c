@@ -3,12 +3,14 @@
 
 #include "common/mxc_error.h"
 #include "common/mxc_util.h"
+#include "mocks/json_body.h"
 
-#include <stdarg.h>
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/mman.h>
 #include <uv.h>
 
 #define ID_LEN 36
@@ -52,6 +54,7 @@ typedef struct auth_token {
 typedef struct account_state {
   int failures;
   uint64_t blocked_until_ms;
+  size_t password_len; /* of the configured password (for redaction) */
 } account_state;
 
 struct mxc_runtime {
@@ -62,84 +65,18 @@ struct mxc_runtime {
   id_table tokens;          /* auth_token *, owned */
   uint64_t id_state;        /* splitmix64 state for new ids, seeded once from uv_random */
   uint64_t anon_guid_seq;
+  id_key next_session; /* the id of the next session, drawn early (id_draw) */
+  bool next_session_drawn;
 };
 
-/* ---- responses ---- */
-
-int mxc_http_response_add_header(mxc_http_response *res, const char *fmt, ...) {
-  if (res->nheaders >= MXC_HTTP_MAX_RESPONSE_HEADERS)
-    return MXC_ELIMIT;
-  va_list ap;
-  va_start(ap, fmt);
-  char tmp[1024];
-  int n = vsnprintf(tmp, sizeof tmp, fmt, ap);
-  va_end(ap);
-  if (n < 0 || (size_t)n >= sizeof tmp)
-    return MXC_ELIMIT;
-  char *line = mxc_strndup(tmp, (size_t)n);
-  if (!line)
-    return MXC_ENOMEM;
-  res->headers[res->nheaders++] = line;
-  return 0;
-}
-
-/* Adds the header line head + id + tail without printf (the hot path sets such cookies on
- * every sign-in). Same results as mxc_http_response_add_header. */
-static int add_header_with_id(mxc_http_response *res, const char *head, const char *id,
-                              const char *tail) {
-  if (res->nheaders >= MXC_HTTP_MAX_RESPONSE_HEADERS)
-    return MXC_ELIMIT;
-  size_t h = strlen(head), i = strlen(id), t = strlen(tail);
-  char *line = malloc(h + i + t + 1);
-  if (!line)
-    return MXC_ENOMEM;
-  memcpy(line, head, h);
-  memcpy(line + h, id, i);
-  memcpy(line + h + i, tail, t + 1);
-  res->headers[res->nheaders++] = line;
-  return 0;
-}
-
-/* Adds a constant header line. */
-static int add_header_line(mxc_http_response *res, const char *line) {
-  return add_header_with_id(res, line, "", "");
-}
-
-int mxc_http_response_set_json(mxc_http_response *res, int status, const cJSON *body) {
-  char *text = cJSON_PrintUnformatted(body);
-  if (!text)
-    return MXC_ENOMEM;
-  free(res->body);
-  res->body = text;
-  res->body_len = strlen(text);
-  res->status = status;
-  return 0;
-}
-
-int mxc_http_response_json(mxc_http_response *res, int status, cJSON *body) {
-  int rc = body ? mxc_http_response_set_json(res, status, body) : MXC_ENOMEM;
-  cJSON_Delete(body);
-  if (!rc)
-    rc = mxc_http_response_add_header(res, "Content-Type: application/json;charset=utf-8");
-  if (!rc)
-    rc = mxc_http_response_add_header(res, "Cache-Control: no-store");
-  return rc;
-}
-
-void mxc_http_response_cleanup(mxc_http_response *res) {
-  if (!res)
-    return;
-  free(res->body);
-  res->body = NULL;
-  for (size_t i = 0; i < res->nheaders; i++)
-    free(res->headers[i]);
-  res->nheaders = 0;
-}
-
-const char *mxc_http_header_get(const mxc_http_header *h, size_t n, const char *name) {
-  for (size_t i = 0; i < n; i++)
-    if (strcasecmp(h[i].name, name) == 0)
-      return h[i].value;
+/* What cJSON_GetObjectItem returns (the first member whose key matches name, ignoring ASCII
+ * case), with glibc's strcasecmp instead of cJSON's byte loop. For the request body. */
+static const cJSON *json_get(const cJSON *object, const char *name) {
+  int first = tolower((unsigned char)name[0]); /* saves most strcasecmp calls */
+  for (const cJSON *c = object ? object->child : NULL; c; c = c->next)
+    if (c->string && tolower((unsigned char)c->string[0]) == first &&
+        strcasecmp(name, c->string) == 0)
+      return c;
   return NULL;
 }
 
@@ -164,9 +101,16 @@ static void id_seed(mxc_runtime *rt) {
 
 /* Writes v as 16 lowercase hex digits, most significant first. */
 static void hex64(char out[16], uint64_t v) {
-  static const char digits[] = "0123456789abcdef";
-  for (int i = 15; i >= 0; i--, v >>= 4)
-    out[i] = digits[v & 0xf];
+  static const char pairs[] = "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f"
+                              "202122232425262728292a2b2c2d2e2f303132333435363738393a3b3c3d3e3f"
+                              "404142434445464748494a4b4c4d4e4f505152535455565758595a5b5c5d5e5f"
+                              "606162636465666768696a6b6c6d6e6f707172737475767778797a7b7c7d7e7f"
+                              "808182838485868788898a8b8c8d8e8f909192939495969798999a9b9c9d9e9f"
+                              "a0a1a2a3a4a5a6a7a8a9aaabacadaeafb0b1b2b3b4b5b6b7b8b9babbbcbdbebf"
+                              "c0c1c2c3c4c5c6c7c8c9cacbcccdcecfd0d1d2d3d4d5d6d7d8d9dadbdcdddedf"
+                              "e0e1e2e3e4e5e6e7e8e9eaebecedeeeff0f1f2f3f4f5f6f7f8f9fafbfcfdfeff";
+  for (int i = 14; i >= 0; i -= 2, v >>= 8)
+    memcpy(out + i, pairs + 2 * (v & 0xff), 2);
 }
 
 /* Writes 122 random bits as a lowercase RFC 9562 version-4 UUID (8-4-4-4-12 hex digits). */
@@ -218,15 +162,48 @@ mxc_runtime *mxc_runtime_new(const mxc_runtime_config *cfg) {
     free(rt);
     return NULL;
   }
+  for (size_t i = 0; i < cfg->naccounts; i++)
+    rt->accounts[i].password_len =
+        cfg->accounts[i].password ? strlen(cfg->accounts[i].password) : 0;
   id_seed(rt);
   return rt;
+}
+
+/* ---- the id table's memory ---- */
+
+#define HUGE_PAGE (2u * 1024u * 1024u)
+
+/* n zeroed slots. Tables of many sessions (a sign-in benchmark makes millions) are probed at
+ * random, so they get their own mapping, aligned for transparent huge pages: far fewer TLB
+ * misses and page faults. NULL on out of memory. */
+static id_slot *slots_alloc(size_t n) {
+  size_t bytes = n * sizeof(id_slot);
+  if (bytes < HUGE_PAGE)
+    return calloc(n, sizeof(id_slot));
+  char *map =
+      mmap(NULL, bytes + HUGE_PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (map == MAP_FAILED)
+    return NULL;
+  char *aligned = (char *)(((uintptr_t)map + HUGE_PAGE - 1) & ~(uintptr_t)(HUGE_PAGE - 1));
+  if (aligned > map)
+    munmap(map, (size_t)(aligned - map));
+  munmap(aligned + bytes, (size_t)(map + HUGE_PAGE - aligned));
+  madvise(aligned, bytes, MADV_HUGEPAGE); /* a hint: without it, plain pages */
+  return (id_slot *)aligned;
+}
+
+static void slots_free(id_slot *slots, size_t n) {
+  if (n * sizeof(id_slot) < HUGE_PAGE)
+    free(slots);
+  else if (slots)
+    munmap(slots, n * sizeof(id_slot));
 }
 
 /* Frees every entry of t and the table itself (entries are owned, allocated with malloc). */
 static void id_table_free_all(id_table *t) {
   for (size_t i = 0; i < t->nslots; i++)
     free(t->slots[i].key);
-  free(t->slots);
+  slots_free(t->slots, t->nslots);
   memset(t, 0, sizeof *t);
 }
 
@@ -241,12 +218,20 @@ void mxc_runtime_free(mxc_runtime *rt) {
 
 /* ---- the id table ---- */
 
-/* FNV-1a over the id text. Stored ids are random, so this only has to spread them. */
+/* A multiplicative hash of the id text. Stored ids are random, so this only has to spread
+ * them. */
 static uint64_t id_hash(const char *id) {
-  uint64_t h = 0xcbf29ce484222325ull;
-  for (const unsigned char *p = (const unsigned char *)id; *p; p++)
-    h = (h ^ *p) * 0x100000001b3ull;
-  return h;
+  size_t n = strlen(id);
+  uint64_t h = 0xcbf29ce484222325ull ^ n, w;
+  for (; n >= 8; n -= 8, id += 8) { /* 8 bytes at a time */
+    memcpy(&w, id, 8);
+    h = (h ^ w) * 0x9e3779b97f4a7c15ull;
+    h ^= h >> 29;
+  }
+  w = 0;
+  memcpy(&w, id, n);
+  h = (h ^ w) * 0x9e3779b97f4a7c15ull;
+  return h ^ (h >> 32); /* the table's home slot is taken from the low bits */
 }
 
 /* The slot holding `id`, or the empty slot where the probe for it stops. nslots > 0. */
@@ -267,7 +252,7 @@ static id_key *id_table_find(const id_table *t, const char *id) {
 
 /* Moves every entry into a table of n slots (a power of two). 0 or MXC_ENOMEM. */
 static int id_table_resize(id_table *t, size_t n) {
-  id_slot *slots = calloc(n, sizeof *slots);
+  id_slot *slots = slots_alloc(n);
   if (!slots)
     return MXC_ENOMEM;
   for (size_t i = 0; i < t->nslots; i++) {
@@ -278,25 +263,38 @@ static int id_table_resize(id_table *t, size_t n) {
       j = (j + 1) & (n - 1);
     slots[j] = t->slots[i];
   }
-  free(t->slots);
+  slots_free(t->slots, t->nslots);
   t->slots = slots;
   t->nslots = n;
   return 0;
 }
 
-/* Gives k a fresh random id that is not yet in t and adds it. 0 or MXC_ENOMEM (t unchanged). */
-static int id_table_add_new(mxc_runtime *rt, id_table *t, id_key *k) {
+/* Draws a fresh random id into k, and tells the CPU to fetch the slot where its probe in t
+ * starts: in a table of millions of sessions that slot is a cache (and TLB) miss, which is
+ * then paid while the request goes on (session_create draws the next session's id early). */
+static void id_draw(mxc_runtime *rt, const id_table *t, id_key *k) {
+  random_uuid(rt, k->id);
+  k->hash = id_hash(k->id);
+  if (t->nslots)
+    __builtin_prefetch(&t->slots[(size_t)k->hash & (t->nslots - 1)], 1);
+}
+
+/* Gives k a fresh random id that is not yet in t and adds it; with drawn, that id (drawn by
+ * id_draw) is the first candidate. 0 or MXC_ENOMEM (t unchanged). */
+static int id_table_add_new(mxc_runtime *rt, id_table *t, id_key *k, const id_key *drawn) {
   if ((t->count + 1) * 2 > t->nslots) {
     int rc = id_table_resize(t, t->nslots ? t->nslots * 2 : 16);
     if (rc)
       return rc;
   }
+  if (drawn)
+    *k = *drawn;
+  else
+    id_draw(rt, t, k);
   size_t i;
-  do { /* a repeat is next to impossible, but cheap to rule out: the probe finds the slot */
-    random_uuid(rt, k->id);
-    k->hash = id_hash(k->id);
-    i = id_table_probe(t, k->id, k->hash);
-  } while (t->slots[i].key);
+  /* a repeat is next to impossible, but cheap to rule out: the probe finds the slot */
+  while (t->slots[i = id_table_probe(t, k->id, k->hash)].key)
+    id_draw(rt, t, k);
   t->slots[i].hash = k->hash;
   t->slots[i].key = k;
   t->count++;
@@ -381,10 +379,13 @@ static session *session_create(mxc_runtime *rt, int account) {
   session *s = malloc(sizeof *s);
   if (!s)
     return NULL;
-  if (id_table_add_new(rt, &rt->sessions, &s->key) != 0) {
+  if (id_table_add_new(rt, &rt->sessions, &s->key,
+                       rt->next_session_drawn ? &rt->next_session : NULL) != 0) {
     free(s);
     return NULL;
   }
+  id_draw(rt, &rt->sessions, &rt->next_session); /* the next session's id, its slot fetched */
+  rt->next_session_drawn = true;
   random_uuid(rt, s->xasid);
   random_uuid(rt, s->csrf);
   s->account = account;
@@ -408,7 +409,7 @@ static auth_token *token_create(mxc_runtime *rt, int account) {
   auth_token *t = malloc(sizeof *t);
   if (!t)
     return NULL;
-  if (id_table_add_new(rt, &rt->tokens, &t->key) != 0) {
+  if (id_table_add_new(rt, &rt->tokens, &t->key, NULL) != 0) {
     free(t);
     return NULL;
   }
@@ -430,8 +431,10 @@ static int account_find(const mxc_runtime *rt, const char *username) {
 
 bool mxc_runtime_redact(const mxc_runtime *rt, char *s) {
   bool hit = false;
+  size_t len = strlen(s); /* masking keeps it */
   for (size_t i = 0; i < rt->cfg.naccounts; i++)
-    hit |= mxc_mask(s, rt->cfg.accounts[i].password);
+    if (rt->accounts[i].password_len <= len) /* a longer secret cannot be in s */
+      hit |= mxc_mask(s, rt->cfg.accounts[i].password);
   return hit;
 }
 
@@ -478,10 +481,9 @@ static bool session_cookie_get(const char *header, char *out, size_t outlen) {
 static int set_cookie(const mxc_runtime *rt, mxc_http_response *res, const char *name,
                       const char *value_head, const char *id, const char *attrs) {
   bool secure = rt->cfg.secure_cookies || rt->cfg.host_prefix_cookies;
-  char head[128], tail[128];
-  snprintf(head, sizeof head, "Set-Cookie: %s=%s", name, value_head);
-  snprintf(tail, sizeof tail, "%s%s", attrs, secure ? "; Secure" : "");
-  return add_header_with_id(res, head, id, tail);
+  const char *parts[] = {"Set-Cookie: ",          name, "=", value_head, id, attrs,
+                         secure ? "; Secure" : ""};
+  return mxc__response_add_parts(res, parts, sizeof parts / sizeof parts[0]);
 }
 
 static int set_session_cookies(const mxc_runtime *rt, mxc_http_response *res, const session *s) {
@@ -492,31 +494,13 @@ static int set_session_cookies(const mxc_runtime *rt, mxc_http_response *res, co
   return rc;
 }
 
-/* ---- transcript fields ---- */
-
-/* The record's keys are string literals, so they are added without a copy (cJSON's "CS" keys).
- * A field that cannot be allocated is left out, as cJSON_Add*ToObject would. */
-static void rec_add(cJSON *o, const char *key, cJSON *item) {
-  if (item && !cJSON_AddItemToObjectCS(o, key, item))
-    cJSON_Delete(item);
-}
-
-static void rec_add_string(cJSON *o, const char *key, const char *value) {
-  rec_add(o, key, cJSON_CreateString(value));
-}
-
-/* For values that are string literals: referenced, not copied. */
-static void rec_add_literal(cJSON *o, const char *key, const char *literal) {
-  rec_add(o, key, cJSON_CreateStringReference(literal));
-}
-
 /* ---- actions ---- */
 
 typedef struct xas_ctx {
   mxc_runtime *rt;
   const mxc_http_request *req;
   mxc_http_response *res;
-  cJSON *rec;
+  mxc_exchange *rec;
   const cJSON *params;
   const char *cookie_header;
   session *sess; /* live session of the request's cookie, or NULL */
@@ -525,13 +509,7 @@ typedef struct xas_ctx {
 /* Answers `status` with the body {} (what mxc_http_response_set_json prints for an empty
  * object, without building one). */
 static int answer_empty(xas_ctx *x, int status) {
-  static const char empty[] = "{}";
-  char *text = mxc_strndup(empty, sizeof empty - 1);
-  if (!text)
-    return MXC_ENOMEM;
-  free(x->res->body);
-  x->res->body = text;
-  x->res->body_len = sizeof empty - 1;
+  mxc__response_set_body(x->res, (char *)"{}", 2, true);
   x->res->status = status;
   return 0;
 }
@@ -598,8 +576,8 @@ static int do_get_session_data(xas_ctx *x) {
     if (!s)
       return MXC_ENOMEM;
     rc = set_session_cookies(rt, x->res, s);
-    rec_add_literal(x->rec, "session_created", source);
-    rec_add_string(x->rec, "session_out", s->key.id);
+    mxc_exchange_lit(x->rec, "session_created", source);
+    mxc_exchange_str(x->rec, "session_out", s->key.id);
   }
   if (s->account >= 0 && cookie_get(x->cookie_header, "useAuthToken", value, sizeof value) &&
       strcmp(value, "true") == 0) {
@@ -611,26 +589,28 @@ static int do_get_session_data(xas_ctx *x) {
                       "; Path=/; HttpOnly; Max-Age=31536000");
     if (!rc)
       rc = set_cookie(rt, x->res, "useAuthToken", "", "", "; Path=/; Max-Age=0");
-    rec_add(x->rec, "authtoken_issued", cJSON_CreateTrue());
+    mxc_exchange_bool(x->rec, "authtoken_issued", true);
   }
   if (rc)
     return rc;
-  rec_add_string(x->rec, "session_user",
-                 s->account >= 0 ? rt->cfg.accounts[s->account].username : "");
+  mxc_exchange_str(x->rec, "session_user",
+                   s->account >= 0 ? rt->cfg.accounts[s->account].username : "");
   cJSON *body = session_data_json(rt, s);
   if (!body)
     return MXC_ENOMEM;
-  rec_add(x->rec, "roles", cJSON_Duplicate(cJSON_GetObjectItem(body, "roles"), 1));
-  rec_add_string(x->rec, "csrftoken_out", s->csrf);
+  cJSON *roles = cJSON_Duplicate(cJSON_GetObjectItem(body, "roles"), 1);
+  if (!mxc_exchange_json(x->rec, "roles", roles))
+    cJSON_Delete(roles);
+  mxc_exchange_str(x->rec, "csrftoken_out", s->csrf);
   rc = mxc_http_response_set_json(x->res, 200, body);
   cJSON_Delete(body);
   return rc;
 }
 
 static bool wants_auth_token(const cJSON *params) {
-  const cJSON *v = cJSON_GetObjectItem(params, "useAuthToken");
+  const cJSON *v = json_get(params, "useAuthToken");
   if (!v)
-    v = cJSON_GetObjectItem(params, "shouldgeneratetoken");
+    v = json_get(params, "shouldgeneratetoken");
   if (cJSON_IsTrue(v))
     return true;
   /* "default": native apps use auth tokens by default (documented in docs/serve.md). */
@@ -639,10 +619,10 @@ static bool wants_auth_token(const cJSON *params) {
 
 static int do_login(xas_ctx *x) {
   mxc_runtime *rt = x->rt;
-  const cJSON *u = cJSON_GetObjectItem(x->params, "username");
-  const cJSON *p = cJSON_GetObjectItem(x->params, "password");
+  const cJSON *u = json_get(x->params, "username");
+  const cJSON *p = json_get(x->params, "password");
   if (!cJSON_IsString(u) || !cJSON_IsString(p)) {
-    rec_add_literal(x->rec, "outcome", "bad_params");
+    mxc_exchange_lit(x->rec, "outcome", "bad_params");
     return answer_error(x->res, 400, "login needs string params.username and params.password");
   }
   const char *outcome;
@@ -668,13 +648,13 @@ static int do_login(xas_ctx *x) {
     outcome = "ok";
     status = 200;
   }
-  rec_add_literal(x->rec, "outcome", outcome);
+  mxc_exchange_lit(x->rec, "outcome", outcome);
   if (status != 200)
     return answer_empty(x, 401);
 
   rt->accounts[idx].failures = 0;
   if (x->sess) { /* no session fixation: the anonymous session dies */
-    rec_add_string(x->rec, "session_destroyed", x->sess->key.id);
+    mxc_exchange_str(x->rec, "session_destroyed", x->sess->key.id);
     session_destroy(rt, x->sess);
     x->sess = NULL;
   }
@@ -684,8 +664,8 @@ static int do_login(xas_ctx *x) {
   int rc = set_session_cookies(rt, x->res, s);
   if (!rc && wants_auth_token(x->params))
     rc = set_cookie(rt, x->res, "useAuthToken", "true", "", "; Path=/; HttpOnly");
-  rec_add_string(x->rec, "session_out", s->key.id);
-  rec_add_string(x->rec, "session_user", rt->cfg.accounts[idx].username);
+  mxc_exchange_str(x->rec, "session_out", s->key.id);
+  mxc_exchange_str(x->rec, "session_user", rt->cfg.accounts[idx].username);
   return rc ? rc : answer_empty(x, 200);
 }
 
@@ -725,43 +705,65 @@ static const struct action_entry {
     {"info", do_info, false},
 };
 
-/* Moves an object `params` from the request body into the record (no copy: the body is
- * deleted after the request anyway). The action reads it there, so its password is redacted
- * only afterwards, by redact_params. Returns the params now in rec, or NULL. */
-static cJSON *record_params(cJSON *rec, cJSON *body, cJSON *params) {
+/* Records an object `params` of the request body, with a non-empty params.password (the
+ * first key that cJSON_GetObjectItem matches) reading "[redacted]". When the body's text is
+ * known (the fast parse), that text is recorded with the password's cut out, else a copy.
+ * Any account password still in it (a second "password" key, a password typed as the user
+ * name) is masked with '*', as in request targets and headers. */
+static void record_params(const mxc_runtime *rt, mxc_exchange *rec, const mxc_http_request *req,
+                          const mxc_json_body *parsed, const cJSON *params) {
   if (!rec || !cJSON_IsObject(params))
-    return NULL;
-  cJSON_DetachItemViaPointer(body, params);
-  cJSON_AddItemToObjectCS(rec, "params", params); /* cannot fail: constant key, no copy */
-  return params;
-}
-
-/* Replaces a recorded non-empty params.password with "[redacted]". */
-static void redact_params(cJSON *params) {
-  cJSON *pw = cJSON_GetObjectItem(params, "password");
-  if (!cJSON_IsString(pw) || !pw->valuestring[0])
     return;
-  if (!cJSON_SetValuestring(pw, "[redacted]")) /* out of memory: mask it in place */
-    memset(pw->valuestring, '*', strlen(pw->valuestring));
+  const cJSON *pw = json_get(params, "password");
+  bool secret = cJSON_IsString(pw) && pw->valuestring[0];
+  size_t start, end, pw_start = 0, pw_end = 0;
+  static const char mark[] = "\"[redacted]\"";
+  char local[1024], *text = local, *printed = NULL;
+  size_t n = 0;
+  if (mxc_json_body_span(parsed, params, &start, &end) &&
+      (!secret || mxc_json_body_span(parsed, pw, &pw_start, &pw_end))) {
+    if (!secret)
+      pw_start = pw_end = start;
+    size_t head = pw_start - start, tail = end - pw_end, mid = secret ? sizeof mark - 1 : 0;
+    n = head + mid + tail;
+    if (n >= sizeof local && !(text = malloc(n + 1)))
+      return;
+    memcpy(text, req->body + start, head);
+    memcpy(text + head, mark, mid);
+    memcpy(text + head + mid, req->body + pw_end, tail);
+    text[n] = '\0';
+  } else {
+    cJSON *copy = cJSON_Duplicate(params, true);
+    cJSON *cpw = copy ? cJSON_GetObjectItem(copy, "password") : NULL;
+    if (secret && cpw)
+      cJSON_SetValuestring(cpw, "[redacted]");
+    printed = copy ? cJSON_PrintUnformatted(copy) : NULL;
+    cJSON_Delete(copy);
+    if (!printed)
+      return;
+    text = printed;
+    n = strlen(printed);
+  }
+  mxc_runtime_redact(rt, text);
+  mxc_exchange_json_text(rec, "params", text, n, 0, 0, NULL);
+  if (text != local)
+    free(text);
 }
 
 static void record_session_in(xas_ctx *x) {
   char id[128];
   bool has = session_cookie_get(x->cookie_header, id, sizeof id);
-  cJSON *o = cJSON_CreateObject();
-  if (!o || !cJSON_AddItemToObjectCS(x->rec, "session_in", o)) {
-    cJSON_Delete(o);
-    return;
-  }
+  mxc_exchange_object(x->rec, "session_in");
   if (has)
-    rec_add_string(o, "id", id);
+    mxc_exchange_str(x->rec, "id", id);
   else
-    rec_add(o, "id", cJSON_CreateNull());
+    mxc_exchange_null(x->rec, "id");
   const char *state = !has                   ? "none"
                       : !x->sess             ? "unknown"
                       : x->sess->account < 0 ? "anonymous"
                                              : "user";
-  rec_add_literal(o, "state", state);
+  mxc_exchange_lit(x->rec, "state", state);
+  mxc_exchange_end(x->rec);
 }
 
 /* Records whether the request carries the session's csrftoken; true when it may proceed. */
@@ -774,19 +776,20 @@ static bool check_csrf(xas_ctx *x, const struct action_entry *a) {
     state = "absent";
   else
     state = strcmp(tok, x->sess->csrf) == 0 ? "match" : "mismatch";
-  rec_add_literal(x->rec, "csrf", state);
+  mxc_exchange_lit(x->rec, "csrf", state);
   if (!a->csrf_checked || !x->rt->cfg.csrf_enforce || !x->sess)
     return true;
   return strcmp(state, "match") == 0;
 }
 
-void mxc_runtime_observe(mxc_runtime *rt, const mxc_http_request *req, cJSON *rec) {
+void mxc_runtime_observe(mxc_runtime *rt, const mxc_http_request *req, mxc_exchange *rec) {
   static const struct action_entry observed = {"", NULL, false};
-  cJSON *body = cJSON_ParseWithLength(req->body ? req->body : "", req->body_len);
-  const cJSON *action = cJSON_GetObjectItem(body, "action");
-  rec_add_string(rec, "action", cJSON_IsString(action) ? action->valuestring : "");
+  mxc_json_body parsed;
+  const cJSON *body = mxc_json_body_parse(&parsed, req->body, req->body_len);
+  const cJSON *action = json_get(body, "action");
+  mxc_exchange_str(rec, "action", cJSON_IsString(action) ? action->valuestring : "");
   xas_ctx x = {.rt = rt, .req = req, .rec = rec};
-  cJSON *recorded = record_params(rec, body, cJSON_GetObjectItem(body, "params"));
+  record_params(rt, rec, req, &parsed, json_get(body, "params"));
   x.cookie_header = mxc_http_header_get(req->headers, req->nheaders, "Cookie");
   char id[128];
   if (session_cookie_get(x.cookie_header, id, sizeof id)) {
@@ -795,15 +798,15 @@ void mxc_runtime_observe(mxc_runtime *rt, const mxc_http_request *req, cJSON *re
   }
   record_session_in(&x);
   check_csrf(&x, &observed);
-  redact_params(recorded);
-  cJSON_Delete(body);
+  mxc_json_body_cleanup(&parsed);
 }
 
 int mxc_runtime_handle(mxc_runtime *rt, const mxc_http_request *req, mxc_http_response *res,
-                       cJSON *rec) {
+                       mxc_exchange *rec) {
   int rc = 0;
-  cJSON *body = NULL;
-  cJSON *recorded_params = NULL; /* moved from body into rec; redacted before returning */
+  mxc_json_body parsed; /* set by the parse below; nothing to clean up before it */
+  parsed.parsed = NULL;
+  const cJSON *body = NULL;
   char path[256];
   const char *q = strchr(req->target, '?');
   size_t plen = q ? (size_t)(q - req->target) : strlen(req->target);
@@ -819,21 +822,21 @@ int mxc_runtime_handle(mxc_runtime *rt, const mxc_http_request *req, mxc_http_re
   if (strcmp(req->method, "POST") != 0) {
     rc = answer_error(res, 405, "only POST is allowed on /xas/");
     if (!rc)
-      rc = add_header_line(res, "Allow: POST");
+      rc = mxc__response_add_literal(res, "Allow: POST");
     goto out;
   }
-  body = cJSON_ParseWithLength(req->body ? req->body : "", req->body_len);
-  const cJSON *action = cJSON_GetObjectItem(body, "action");
+  body = mxc_json_body_parse(&parsed, req->body, req->body_len);
+  const cJSON *action = json_get(body, "action");
   if (!cJSON_IsObject(body) || !cJSON_IsString(action)) {
-    rec_add_literal(rec, "action", "");
+    mxc_exchange_lit(rec, "action", "");
     rc = answer_error(res, 400,
                       body ? "request body needs a string \"action\"" : "request body is not JSON");
     goto out;
   }
-  rec_add_string(rec, "action", action->valuestring);
+  mxc_exchange_str(rec, "action", action->valuestring);
   xas_ctx x = {.rt = rt, .req = req, .res = res, .rec = rec};
-  x.params = cJSON_GetObjectItem(body, "params");
-  recorded_params = record_params(rec, body, (cJSON *)x.params);
+  x.params = json_get(body, "params");
+  record_params(rt, rec, req, &parsed, x.params);
   x.cookie_header = mxc_http_header_get(req->headers, req->nheaders, "Cookie");
   char id[128];
   if (session_cookie_get(x.cookie_header, id, sizeof id))
@@ -856,12 +859,11 @@ int mxc_runtime_handle(mxc_runtime *rt, const mxc_http_request *req, mxc_http_re
   }
   rc = a->fn(&x);
 out:
-  redact_params(recorded_params);
-  cJSON_Delete(body);
+  mxc_json_body_cleanup(&parsed);
   if (rc == 0) {
-    rc = add_header_line(res, "Content-Type: application/json;charset=utf-8");
+    rc = mxc__response_add_literal(res, "Content-Type: application/json;charset=utf-8");
     if (!rc)
-      rc = add_header_line(res, "Cache-Control: no-store");
+      rc = mxc__response_add_literal(res, "Cache-Control: no-store");
   }
   if (rc) {
     mxc_http_response_cleanup(res);

@@ -3,6 +3,8 @@
 #ifndef MXC_RUNTIME_H
 #define MXC_RUNTIME_H
 
+#include "mocks/transcript.h"
+
 #include <cjson/cJSON.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -49,13 +51,17 @@ typedef struct mxc_http_request {
 #define MXC_HTTP_MAX_RESPONSE_HEADERS 16
 
 /* A response the runtime builds; the server adds the framing headers (Content-Length,
- * Connection). `headers` are whole "Name: value" lines without CRLF. Owned strings. */
+ * Connection). `headers` are whole "Name: value" lines without CRLF. Owned strings, except
+ * the headers whose bit is set in `borrowed` (1u << index) and a body_borrowed body: string
+ * literals the runtime sets without a copy. */
 typedef struct mxc_http_response {
   int status;
   char *body;
   size_t body_len;
   char *headers[MXC_HTTP_MAX_RESPONSE_HEADERS];
   size_t nheaders;
+  uint32_t borrowed;
+  bool body_borrowed;
 } mxc_http_response;
 
 /* Adds a header line; silently drops it past the table size (a programming error). */
@@ -68,6 +74,14 @@ int mxc_http_response_set_json(mxc_http_response *res, int status, const cJSON *
 int mxc_http_response_json(mxc_http_response *res, int status, cJSON *body);
 void mxc_http_response_cleanup(mxc_http_response *res);
 
+/* For mocks/ only: cheaper ways to fill a response on the sign-in path. */
+/* Adds the header line made of the n (<= 8) parts, without printf. 0, MXC_ELIMIT, MXC_ENOMEM. */
+int mxc__response_add_parts(mxc_http_response *res, const char *const *parts, size_t n);
+/* Adds a constant header line (a string literal: not copied). 0 or MXC_ELIMIT. */
+int mxc__response_add_literal(mxc_http_response *res, const char *line);
+/* Replaces the body (text is owned unless borrowed, e.g. a literal). */
+void mxc__response_set_body(mxc_http_response *res, char *text, size_t len, bool borrowed);
+
 typedef struct mxc_runtime mxc_runtime;
 
 /* Creates a runtime over cfg (copied; the accounts it points to are borrowed). NULL on OOM. */
@@ -78,12 +92,12 @@ void mxc_runtime_free(mxc_runtime *rt);
  * into the transcript record `exchange` (action, params with the password redacted, session,
  * csrf, cookies set). Returns 0, or MXC_ENOMEM (res then holds a 500). */
 int mxc_runtime_handle(mxc_runtime *rt, const mxc_http_request *req, mxc_http_response *res,
-                       cJSON *exchange);
+                       mxc_exchange *exchange);
 
 /* Records what the runtime would see of a request a fault answers instead (action, params with
  * the password redacted, session cookie state, csrf), changing nothing: no session is used,
  * created or destroyed. */
-void mxc_runtime_observe(mxc_runtime *rt, const mxc_http_request *req, cJSON *rec);
+void mxc_runtime_observe(mxc_runtime *rt, const mxc_http_request *req, mxc_exchange *rec);
 
 /* Replaces every occurrence of any account password (non-empty) in s, in place, with '*'.
  * Returns true when something was replaced. Used to keep secrets out of the transcript. */

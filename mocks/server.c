@@ -1,5 +1,5 @@
-/* The mock's server: listener, connections, HTTP/1.1 parsing with limits, fault selection,
- * dispatch to the runtime and the control API. How answers are sent is in wire.c. */
+/* The mock's server: listener, connections, fault selection, dispatch to the runtime and the
+ * control API. How requests are parsed is in http1.c, how answers are sent in wire.c. */
 #include "mocks/mock_internal.h"
 
 #include "common/mxc_error.h"
@@ -10,8 +10,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-
-static const llhttp_settings_t parser_settings;
 
 /* ---- lifetime ---- */
 
@@ -28,29 +26,11 @@ void mxc__mock_handle_closed(mxc_mock *m) {
   mock_maybe_closed(m);
 }
 
-static void request_reset(conn *c) {
-  mxc_buf_reset(&c->url);
-  mxc_buf_reset(&c->field);
-  mxc_buf_reset(&c->value);
-  mxc_buf_reset(&c->body);
-  for (size_t i = 0; i < c->nheaders; i++) {
-    free(c->headers[i].name);
-    free(c->headers[i].value);
-  }
-  c->nheaders = 0;
-  c->header_bytes = 0;
-  c->in_value = false;
-  c->reject_status = 0;
-  c->reject_reason = NULL;
-  c->head = false;
-}
-
 void mxc__conn_free(conn *c) {
   mxc_mock *m = c->mock;
-  request_reset(c);
+  mxc__request_reset(c);
   mxc_buf_cleanup(&c->url);
-  mxc_buf_cleanup(&c->field);
-  mxc_buf_cleanup(&c->value);
+  mxc_buf_cleanup(&c->fields);
   mxc_buf_cleanup(&c->body);
   mxc__tx_free_all(c);
   mxc__tls_conn_free(c);
@@ -67,6 +47,12 @@ void mxc__conn_free(conn *c) {
 
 static void on_idle(uv_timer_t *t) {
   conn *c = t->data;
+  /* reads do not restart the timer (that costs a heap update per request): it checks here */
+  uint64_t quiet = uv_now(c->mock->loop) - c->last_input_ms;
+  if (quiet < c->mock->idle_ms) {
+    uv_timer_start(&c->timer, on_idle, c->mock->idle_ms - quiet, 0);
+    return;
+  }
   if (c->txq && !c->stalled) { /* an answer is still being paced out */
     uv_timer_start(&c->timer, on_idle, c->mock->idle_ms, 0);
     return;
@@ -183,44 +169,59 @@ static void apply_refused(mxc_mock *m) {
 
 /* ---- requests ---- */
 
-static void record_request(conn *c, cJSON *rec, const char *method) {
+/* "M.m" for an HTTP version. */
+static void version_text(llhttp_t *p, char out[8]) {
+  unsigned major = llhttp_get_http_major(p), minor = llhttp_get_http_minor(p);
+  if (major < 10 && minor < 10) {
+    out[0] = (char)('0' + major);
+    out[1] = '.';
+    out[2] = (char)('0' + minor);
+    out[3] = '\0';
+  } else {
+    snprintf(out, 8, "%u.%u", major, minor);
+  }
+}
+
+static void record_request(conn *c, mxc_exchange *x, const char *method) {
   mxc_mock *m = c->mock;
-  cJSON *leaks = cJSON_CreateArray();
-  cJSON_AddStringToObject(rec, "method", method);
-  char *target = mxc_strdup(c->url.data ? c->url.data : "");
+  bool url_leak = false;
+  bool header_leak[MXC_MOCK_MAX_HEADERS] = {false};
+  size_t nleaks = 0;
+  mxc_exchange_lit(x, "method", method); /* llhttp's names are static */
+  char *target = mxc_exchange_strn(x, "target", c->url.data ? c->url.data : "", c->url.len);
   if (target && mxc_runtime_redact(m->rt, target))
-    cJSON_AddItemToArray(leaks, cJSON_CreateString("url"));
-  cJSON_AddStringToObject(rec, "target", target ? target : "");
-  free(target);
+    url_leak = true;
   char version[8];
-  snprintf(version, sizeof version, "%d.%d", llhttp_get_http_major(&c->parser),
-           llhttp_get_http_minor(&c->parser));
-  cJSON_AddStringToObject(rec, "http", version);
-  cJSON *hdrs = cJSON_AddArrayToObject(rec, "headers");
+  version_text(&c->parser, version);
+  mxc_exchange_str(x, "http", version);
+  mxc_exchange_array(x, "headers");
   for (size_t i = 0; i < c->nheaders; i++) {
-    char *v = mxc_strdup(c->headers[i].value);
+    char *v = mxc_exchange_pair(x, c->headers[i].name, c->headers[i].value);
     if (v && mxc_runtime_redact(m->rt, v)) {
+      header_leak[i] = true;
+      nleaks++;
+    }
+  }
+  mxc_exchange_end(x);
+  mxc_exchange_array(x, "credentials_outside_body");
+  if (url_leak)
+    mxc_exchange_lit(x, NULL, "url");
+  for (size_t i = 0; nleaks && i < c->nheaders; i++) {
+    if (header_leak[i]) {
       char where[300];
       snprintf(where, sizeof where, "header:%.280s", c->headers[i].name);
-      cJSON_AddItemToArray(leaks, cJSON_CreateString(where));
+      mxc_exchange_str(x, NULL, where);
     }
-    cJSON *pair = cJSON_CreateArray();
-    cJSON_AddItemToArray(pair, cJSON_CreateString(c->headers[i].name));
-    cJSON_AddItemToArray(pair, cJSON_CreateString(v ? v : ""));
-    cJSON_AddItemToArray(hdrs, pair);
-    free(v);
   }
-  cJSON_AddItemToObject(rec, "credentials_outside_body", leaks);
-  cJSON_AddNumberToObject(rec, "request_body_bytes", (double)c->body.len);
+  mxc_exchange_end(x);
+  mxc_exchange_num(x, "request_body_bytes", (double)c->body.len);
 }
 
 /* Answers a request we could not parse or accept, then closes. */
 static void conn_reject(conn *c, int status, const char *reason) {
-  cJSON *rec = mxc_transcript_exchange(&c->mock->transcript, c->id);
-  if (rec) {
-    cJSON_AddStringToObject(rec, "error", reason);
-    cJSON_AddStringToObject(rec, "action", "");
-  }
+  mxc_exchange *rec = mxc_transcript_exchange(&c->mock->transcript, c->id);
+  mxc_exchange_str(rec, "error", reason);
+  mxc_exchange_lit(rec, "action", "");
   mxc_http_response res = {0};
   cJSON *body = cJSON_CreateObject();
   cJSON_AddStringToObject(body, "error", reason);
@@ -254,8 +255,8 @@ static bool conn_handle_control(conn *c, const char *method, bool keep_alive, bo
 }
 
 /* The answer a REPLACE fault sends instead of the runtime's. */
-static tx *fault_answer(mxc_mock *m, const conn *c, const mxc_fault *f, cJSON *rec, bool keep_alive,
-                        bool http10, const tx_framing *fr) {
+static tx *fault_answer(mxc_mock *m, const conn *c, const mxc_fault *f, mxc_exchange *rec,
+                        bool keep_alive, bool http10, const tx_framing *fr) {
   static const char bad_status[] = "HTTP/1.1 OK\r\nContent-Type: application/json\r\n"
                                    "Content-Length: 2\r\n\r\n{}";
   switch (f->kind) {
@@ -288,6 +289,16 @@ static tx *fault_answer(mxc_mock *m, const conn *c, const mxc_fault *f, cJSON *r
   return t;
 }
 
+/* Records a fault applied to the request in its exchange's "faults"; returns the record
+ * (borrowed, NULL when left out). */
+static cJSON *record_fault(mxc_exchange *rec, const mxc_fault *f) {
+  cJSON *o = mxc_fault_to_json(f);
+  if (mxc_exchange_json(rec, NULL, o))
+    return o;
+  cJSON_Delete(o);
+  return NULL;
+}
+
 /* Answers the request just parsed. Returns false when the connection reads no more requests. */
 static bool conn_handle_request(conn *c) {
   mxc_mock *m = c->mock;
@@ -296,7 +307,7 @@ static bool conn_handle_request(conn *c) {
   bool http10 = llhttp_get_http_major(&c->parser) == 1 && llhttp_get_http_minor(&c->parser) == 0;
   if (m->control.enabled && c->url.data && mxc_control_path(c->url.data))
     return conn_handle_control(c, method, keep_alive, http10);
-  cJSON *rec = mxc_transcript_exchange(&m->transcript, c->id);
+  mxc_exchange *rec = mxc_transcript_exchange(&m->transcript, c->id);
   if (!rec) {
     mxc__conn_close(c, "server_error", false);
     return false;
@@ -308,16 +319,16 @@ static bool conn_handle_request(conn *c) {
     peek_action(c->body.data, c->body.len, action, sizeof action);
     faults_pick(m, c, action, &pick);
   }
-  cJSON *frecs = NULL;
+  cJSON *shape_recs[MAX_SHAPES] = {NULL}; /* "delay_ms" is added to them once drawn */
   tx_framing framing = {0};
   bool expire = false;
   if (pick.replace || pick.nshapes) {
-    frecs = cJSON_AddArrayToObject(rec, "faults");
+    mxc_exchange_array(rec, "faults");
     if (pick.replace)
-      cJSON_AddItemToArray(frecs, mxc_fault_to_json(pick.replace));
+      record_fault(rec, pick.replace);
     for (size_t i = 0; i < pick.nshapes; i++) {
       const mxc_fault *f = pick.shapes[i];
-      cJSON_AddItemToArray(frecs, mxc_fault_to_json(f));
+      shape_recs[i] = record_fault(rec, f);
       if (f->kind == MXC_FAULT_CHUNKED || f->kind == MXC_FAULT_CHUNKED_UNTERMINATED) {
         framing.chunked = true;
         framing.unterminated |= f->kind == MXC_FAULT_CHUNKED_UNTERMINATED;
@@ -328,6 +339,7 @@ static bool conn_handle_request(conn *c) {
         keep_alive = false;
       expire |= f->kind == MXC_FAULT_EXPIRE_SESSIONS;
     }
+    mxc_exchange_end(rec);
   }
   bool refuse = refused_due(m);
   if (refuse) {
@@ -363,8 +375,7 @@ static bool conn_handle_request(conn *c) {
     return false;
   }
   for (size_t i = 0; i < pick.nshapes; i++)
-    mxc__tx_shape(t, pick.shapes[i], &m->rng,
-                  cJSON_GetArrayItem(frecs, (int)(i + (pick.replace ? 1 : 0))));
+    mxc__tx_shape(t, pick.shapes[i], &m->rng, shape_recs[i]);
   bool more = t->end == TX_KEEP || t->end == TX_STALE;
   m->responses++;
   mxc__tx_enqueue(c, t);
@@ -372,178 +383,6 @@ static bool conn_handle_request(conn *c) {
     apply_refused(m);
   return more && c->state == CONN_READING;
 }
-
-/* ---- llhttp callbacks ---- */
-
-/* Refuses the request being parsed: status and reason for the answer; -1 for llhttp. */
-static int reject(conn *c, int status, const char *reason) {
-  c->reject_status = status;
-  c->reject_reason = reason;
-  return -1;
-}
-
-static bool is_tchar(unsigned char ch) {
-  return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
-         (ch && strchr("!#$%&'*+-.^_`|~", ch));
-}
-
-/* Field names are tokens; values hold no CR, LF or NUL (obs-fold is refused, RFC 9112 5.2). */
-static int check_header_syntax(conn *c) {
-  for (size_t i = 0; i < c->nheaders; i++) {
-    const unsigned char *n = (const unsigned char *)c->headers[i].name;
-    if (!*n)
-      return reject(c, 400, "empty header field name");
-    for (; *n; n++)
-      if (!is_tchar(*n))
-        return reject(c, 400, "invalid character in a header field name");
-    if (strpbrk(c->headers[i].value, "\r\n"))
-      return reject(c, 400, "line folding or a bare CR/LF in a header field value");
-  }
-  return 0;
-}
-
-/* Host exactly once in HTTP/1.1 (RFC 9112 3.2); chunked is the only transfer coding we know. */
-static int check_framing(conn *c, llhttp_t *p) {
-  size_t hosts = 0;
-  for (size_t i = 0; i < c->nheaders; i++) {
-    if (strcasecmp(c->headers[i].name, "Host") == 0)
-      hosts++;
-    else if (strcasecmp(c->headers[i].name, "Transfer-Encoding") == 0) {
-      const char *v = c->headers[i].value;
-      while (*v == ' ' || *v == '\t')
-        v++;
-      size_t len = strlen(v);
-      while (len && (v[len - 1] == ' ' || v[len - 1] == '\t'))
-        len--;
-      if (len != 7 || strncasecmp(v, "chunked", 7) != 0)
-        return reject(c, 501, "unsupported transfer coding");
-    }
-  }
-  if (hosts > 1)
-    return reject(c, 400, "more than one Host header");
-  if (hosts == 0 && llhttp_get_http_major(p) == 1 && llhttp_get_http_minor(p) == 1)
-    return reject(c, 400, "HTTP/1.1 request without Host");
-  return 0;
-}
-
-static int on_chunk_header(llhttp_t *p) {
-  conn *c = p->data;
-  if (p->content_length > MXC_MOCK_MAX_BODY - c->body.len)
-    return reject(c, 413, "body over 1 MiB");
-  return 0;
-}
-
-static int header_bytes_add(conn *c, size_t n) {
-  c->header_bytes += n;
-  if (c->header_bytes > MXC_MOCK_MAX_HEADER_BYTES) {
-    return reject(c, 431, "header section over 16 KiB");
-  }
-  return 0;
-}
-
-static int on_message_begin(llhttp_t *p) {
-  request_reset(p->data);
-  return 0;
-}
-
-static int on_url(llhttp_t *p, const char *at, size_t len) {
-  conn *c = p->data;
-  if (c->url.len + len > MXC__MAX_URL_BYTES)
-    return reject(c, 414, "request target over 8 KiB");
-  if (header_bytes_add(c, len) || mxc_buf_append(&c->url, at, len))
-    return -1;
-  return 0;
-}
-
-static int push_header(conn *c) {
-  if (!c->in_value)
-    return 0;
-  if (c->nheaders >= MXC_MOCK_MAX_HEADERS)
-    return reject(c, 431, "more than 100 header fields");
-  mxc_http_header *h = &c->headers[c->nheaders];
-  h->name = mxc_strdup(c->field.data ? c->field.data : "");
-  h->value = mxc_strdup(c->value.data ? c->value.data : "");
-  if (!h->name || !h->value) {
-    free(h->name);
-    free(h->value);
-    return -1;
-  }
-  c->nheaders++;
-  mxc_buf_reset(&c->field);
-  mxc_buf_reset(&c->value);
-  c->in_value = false;
-  return 0;
-}
-
-static int on_header_field(llhttp_t *p, const char *at, size_t len) {
-  conn *c = p->data;
-  if (push_header(c) || header_bytes_add(c, len) || mxc_buf_append(&c->field, at, len))
-    return -1;
-  return 0;
-}
-
-static int on_header_value(llhttp_t *p, const char *at, size_t len) {
-  conn *c = p->data;
-  /* a value never starts a line: when it does, llhttp is continuing an obs-fold */
-  char before = at > c->feed_start ? at[-1] : c->prev_last;
-  if (before == '\n')
-    return reject(c, 400, "obsolete line folding in a header field value");
-  c->in_value = true;
-  if (header_bytes_add(c, len) || mxc_buf_append(&c->value, at, len))
-    return -1;
-  return 0;
-}
-
-static int on_header_value_complete(llhttp_t *p) {
-  conn *c = p->data;
-  c->in_value = true; /* an empty value has no on_header_value call */
-  return push_header(c) ? -1 : 0;
-}
-
-static int on_headers_complete(llhttp_t *p) {
-  conn *c = p->data;
-  c->head = llhttp_get_method(p) == HTTP_HEAD;
-  if (push_header(c))
-    return -1;
-  if ((p->flags & F_CONTENT_LENGTH) && p->content_length > MXC_MOCK_MAX_BODY)
-    return reject(c, 413, "body over 1 MiB");
-  if (check_header_syntax(c) || check_framing(c, p))
-    return -1;
-  const char *expect = mxc_http_header_get(c->headers, c->nheaders, "Expect");
-  if (expect && strcasecmp(expect, "100-continue") == 0) {
-    static const char cont[] = "HTTP/1.1 100 Continue\r\n\r\n";
-    tx *t = mxc__tx_raw(cont, sizeof cont - 1, TX_KEEP);
-    if (!t)
-      return -1;
-    mxc__tx_enqueue(c, t); /* behind any answer still on its way */
-  }
-  return 0;
-}
-
-static int on_body(llhttp_t *p, const char *at, size_t len) {
-  conn *c = p->data;
-  int rc = mxc_buf_append(&c->body, at, len);
-  if (rc == MXC_ELIMIT)
-    return reject(c, 413, "body over 1 MiB");
-  return rc ? -1 : 0;
-}
-
-static int on_message_complete(llhttp_t *p) {
-  (void)p;
-  return HPE_PAUSED; /* answered in conn_feed, one request at a time, in order */
-}
-
-static const llhttp_settings_t parser_settings = {
-    .on_message_begin = on_message_begin,
-    .on_url = on_url,
-    .on_header_field = on_header_field,
-    .on_header_value = on_header_value,
-    .on_header_value_complete = on_header_value_complete,
-    .on_headers_complete = on_headers_complete,
-    .on_body = on_body,
-    .on_chunk_header = on_chunk_header,
-    .on_message_complete = on_message_complete,
-};
 
 /* Feeds bytes to the parser and answers each complete request in order. */
 static void conn_feed(conn *c, const char *data, size_t len) {
@@ -598,8 +437,8 @@ static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf) {
   }
   c->bytes_in += (uint64_t)nread;
   if (c->state != CONN_READING || c->input_done || c->stalled)
-    return; /* discarded */
-  uv_timer_start(&c->timer, on_idle, c->mock->idle_ms, 0);
+    return;                                 /* discarded */
+  c->last_input_ms = uv_now(c->mock->loop); /* the idle timer counts from here (on_idle) */
   if (c->tls)
     mxc__tls_input(c, buf->base, (size_t)nread, conn_input);
   else
@@ -616,8 +455,8 @@ static void on_connection(uv_stream_t *server, int status) {
   c->mock = m;
   c->id = ++m->next_conn_id;
   mxc_buf_init(&c->url, MXC__MAX_URL_BYTES);
-  mxc_buf_init(&c->field, MXC_MOCK_MAX_HEADER_BYTES);
-  mxc_buf_init(&c->value, MXC_MOCK_MAX_HEADER_BYTES);
+  /* the header bytes' own limit (431) comes first: room for them and their terminators */
+  mxc_buf_init(&c->fields, MXC_MOCK_MAX_HEADER_BYTES + 2 * (MXC_MOCK_MAX_HEADERS + 1));
   mxc_buf_init(&c->body, MXC_MOCK_MAX_BODY);
   uv_tcp_init(m->loop, &c->tcp);
   uv_timer_init(m->loop, &c->timer);
@@ -656,9 +495,10 @@ static void on_connection(uv_stream_t *server, int status) {
     mxc__conn_close(c, "server_error", false);
     return;
   }
-  llhttp_init(&c->parser, HTTP_REQUEST, &parser_settings);
+  llhttp_init(&c->parser, HTTP_REQUEST, &mxc__parser_settings);
   c->parser.data = c;
   uv_tcp_nodelay(&c->tcp, 1);
+  c->last_input_ms = uv_now(m->loop);
   uv_timer_start(&c->timer, on_idle, m->idle_ms, 0);
   if (uv_read_start((uv_stream_t *)&c->tcp, on_alloc, on_read) != 0)
     mxc__conn_close(c, "read_error", false);
@@ -707,8 +547,9 @@ static void reseed(mxc_mock *m) {
   char text[32];
   mxc_rng_seed(&m->rng, m->seed);
   snprintf(text, sizeof text, "%llu", (unsigned long long)m->seed);
-  cJSON_DeleteItemFromObject(m->transcript.root, "seed");
-  cJSON_AddStringToObject(m->transcript.root, "seed", text);
+  cJSON *root = mxc_transcript_root(&m->transcript);
+  cJSON_DeleteItemFromObject(root, "seed");
+  cJSON_AddStringToObject(root, "seed", text);
 }
 
 int mxc_mock_reset(mxc_mock *m, const mxc_mock_config *cfg) {
@@ -847,7 +688,11 @@ void mxc_mock_stop(mxc_mock *m, mxc_mock_closed_cb cb, void *arg) {
   mock_maybe_closed(m);
 }
 
-const cJSON *mxc_mock_transcript(const mxc_mock *m) { return m->transcript.root; }
+const cJSON *mxc_mock_transcript(const mxc_mock *m) {
+  /* Reading builds the exchanges recorded since the last read: the document does not change,
+   * only its form does. */
+  return mxc_transcript_root((mxc_transcript *)&m->transcript);
+}
 
 cJSON *mxc_mock_transcript_take(mxc_mock *m) { return mxc_transcript_take(&m->transcript); }
 

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/socket.h>
 
 typedef struct write_req {
   uv_write_t req;
@@ -128,7 +129,28 @@ int mxc__conn_write(conn *c, const char *data, size_t len) {
   return c->tls ? mxc__tls_write(c, data, len) : mxc__conn_write_raw(c, data, len);
 }
 
+/* Whether bytes may go straight to the socket: nothing else is on its way out, and the answer
+ * being sent is a whole keep-alive one (paced answers keep one libuv write in flight at a time,
+ * and answers that end the connection keep their close behind a write completion). */
+static bool conn_can_write_now(const conn *c) {
+  const tx *t = c->txq;
+  return !c->writes_pending && !c->close_after_writes && t && !t->chunk && t->end == TX_KEEP;
+}
+
 int mxc__conn_write_raw(conn *c, const char *data, size_t len) {
+  uv_os_fd_t fd;
+  if (len && conn_can_write_now(c) && uv_fileno((uv_handle_t *)&c->tcp, &fd) == 0) {
+    /* what uv_try_write does with an empty queue, but send(2) takes a shorter path through
+     * the kernel than write(2) */
+    ssize_t n = send(fd, data, len, MSG_NOSIGNAL);
+    if (n > 0) {
+      c->bytes_out += (uint64_t)n;
+      data += n;
+      len -= (size_t)n;
+      if (!len)
+        return 0;
+    } /* else (EAGAIN, or an error): uv_write below takes the rest and reports any error */
+  }
   write_req *w = malloc(sizeof *w + len);
   if (!w)
     return MXC_ENOMEM;
@@ -147,15 +169,20 @@ int mxc__conn_write_raw(conn *c, const char *data, size_t len) {
 
 /* ---- answers ---- */
 
-tx *mxc__tx_raw(const char *data, size_t len, tx_end end) {
-  tx *t = calloc(1, sizeof *t);
+/* A zeroed answer with room for len bytes of data after it (one allocation). */
+static tx *tx_alloc(size_t len) {
+  tx *t = malloc(sizeof *t + (len ? len : 1));
   if (!t)
     return NULL;
-  t->data = malloc(len ? len : 1);
-  if (!t->data) {
-    free(t);
+  memset(t, 0, sizeof *t);
+  t->data = (char *)(t + 1);
+  return t;
+}
+
+tx *mxc__tx_raw(const char *data, size_t len, tx_end end) {
+  tx *t = tx_alloc(len);
+  if (!t)
     return NULL;
-  }
   if (len)
     memcpy(t->data, data, len);
   t->len = len;
@@ -163,53 +190,123 @@ tx *mxc__tx_raw(const char *data, size_t len, tx_end end) {
   return t;
 }
 
-tx *mxc__tx_from_response(const conn *c, const mxc_http_response *res, cJSON *rec, bool keep_alive,
-                          bool http10, const tx_framing *fr) {
-  mxc_buf out;
-  mxc_buf_init(&out, MXC_MOCK_MAX_BODY * 3);
-  int rc = mxc_buf_printf(&out, "HTTP/1.1 %d %s\r\n", res->status, status_reason(res->status));
-  cJSON *cookies = rec ? cJSON_AddArrayToObject(rec, "set_cookies") : NULL;
-  for (size_t i = 0; rc == 0 && i < res->nheaders; i++) {
-    rc = mxc_buf_printf(&out, "%s\r\n", res->headers[i]);
-    if (cookies && strncasecmp(res->headers[i], "Set-Cookie: ", 12) == 0)
-      cJSON_AddItemToArray(cookies, cJSON_CreateString(res->headers[i] + 12));
+/* ---- serialising ---- */
+
+/* How many digits v has in base 10 or 16. */
+static size_t number_len(size_t v, unsigned base) {
+  size_t n = 1;
+  while (v >= base) {
+    v /= base;
+    n++;
   }
-  bool body = res->body_len && !c->head;
-  bool chunked = fr && fr->chunked;
-  if (rc == 0 && chunked)
-    rc = mxc_buf_printf(&out, "Transfer-Encoding: chunked\r\n");
-  else if (rc == 0)
-    rc = mxc_buf_printf(&out, "Content-Length: %zu\r\n", res->body_len);
-  if (rc == 0 && !keep_alive)
-    rc = mxc_buf_printf(&out, "Connection: close\r\n");
-  else if (rc == 0 && http10)
-    rc = mxc_buf_printf(&out, "Connection: keep-alive\r\n");
-  if (rc == 0)
-    rc = mxc_buf_append(&out, "\r\n", 2);
-  size_t headers_len = out.len;
-  if (chunked) {
-    size_t step = fr->chunk_bytes ? fr->chunk_bytes : (res->body_len ? res->body_len : 1);
-    for (size_t off = 0; rc == 0 && body && off < res->body_len; off += step) {
-      size_t n = res->body_len - off < step ? res->body_len - off : step;
-      rc = mxc_buf_printf(&out, "%zx\r\n", n);
-      if (rc == 0)
-        rc = mxc_buf_append(&out, res->body + off, n);
-      if (rc == 0)
-        rc = mxc_buf_append(&out, "\r\n", 2);
+  return n;
+}
+
+/* Writes v in base 10 or 16 (lowercase digits, as printf's %zu and %zx) at p; returns the end. */
+static char *put_number(char *p, size_t v, unsigned base) {
+  char *end = p + number_len(v, base);
+  for (char *q = end; q > p; v /= base)
+    *--q = "0123456789abcdef"[v % base];
+  return end;
+}
+
+static char *put(char *p, const char *s, size_t n) {
+  memcpy(p, s, n);
+  return p + n;
+}
+
+#define PUT_LIT(p, lit) put((p), (lit), sizeof(lit) - 1)
+
+/* How an answer is laid out: the header lines the server adds, and the body's framing. */
+typedef struct layout {
+  bool body;               /* the body is sent (not for HEAD) */
+  bool chunked;            /* Transfer-Encoding: chunked */
+  size_t step;             /* bytes per chunk */
+  const char *conn_header; /* "Connection: ..." line, or NULL */
+} layout;
+
+static size_t answer_size(const mxc_http_response *res, const layout *l, const char *reason,
+                          unsigned status, bool terminated) {
+  size_t n = sizeof "HTTP/1.1 " - 1 + number_len(status, 10) + 1 + strlen(reason) + 2;
+  for (size_t i = 0; i < res->nheaders; i++)
+    n += strlen(res->headers[i]) + 2;
+  if (l->chunked)
+    n += sizeof "Transfer-Encoding: chunked\r\n" - 1;
+  else
+    n += sizeof "Content-Length: \r\n" - 1 + number_len(res->body_len, 10);
+  if (l->conn_header)
+    n += strlen(l->conn_header);
+  n += 2;
+  if (l->chunked) {
+    for (size_t off = 0; l->body && off < res->body_len; off += l->step) {
+      size_t len = res->body_len - off < l->step ? res->body_len - off : l->step;
+      n += number_len(len, 16) + 2 + len + 2;
     }
-    if (rc == 0 && !fr->unterminated && !c->head)
-      rc = mxc_buf_append(&out, "0\r\n\r\n", 5);
-  } else if (rc == 0 && body) {
-    rc = mxc_buf_append(&out, res->body, res->body_len);
+    if (terminated)
+      n += 5;
+  } else if (l->body) {
+    n += res->body_len;
   }
-  tx *t = rc == 0 ? mxc__tx_raw(out.data, out.len, keep_alive ? TX_KEEP : TX_CLOSE) : NULL;
-  if (t)
-    t->headers_len = headers_len;
-  if (rec) {
-    cJSON_AddNumberToObject(rec, "status", res->status);
-    cJSON_AddNumberToObject(rec, "response_bytes", (double)out.len);
+  return n;
+}
+
+tx *mxc__tx_from_response(const conn *c, const mxc_http_response *res, mxc_exchange *rec,
+                          bool keep_alive, bool http10, const tx_framing *fr) {
+  /* status as the unsigned number printf("%d") would show for the codes a response has */
+  unsigned status = res->status > 0 ? (unsigned)res->status : 0;
+  const char *reason = status_reason(res->status);
+  layout l = {.body = res->body_len && !c->head, .chunked = fr && fr->chunked};
+  l.step = l.chunked && fr->chunk_bytes ? fr->chunk_bytes : (res->body_len ? res->body_len : 1);
+  l.conn_header = !keep_alive ? "Connection: close\r\n"
+                  : http10    ? "Connection: keep-alive\r\n"
+                              : NULL;
+  bool terminated = l.chunked && !fr->unterminated && !c->head;
+  size_t size = answer_size(res, &l, reason, status, terminated);
+  tx *t = size <= MXC_MOCK_MAX_BODY * 3 ? tx_alloc(size) : NULL;
+  mxc_exchange_array(rec, "set_cookies");
+  for (size_t i = 0; rec && i < res->nheaders; i++)
+    if (strncasecmp(res->headers[i], "Set-Cookie: ", 12) == 0)
+      mxc_exchange_str(rec, NULL, res->headers[i] + 12);
+  mxc_exchange_end(rec);
+  mxc_exchange_num(rec, "status", res->status);
+  if (!t) /* out of memory, or over the cap: no response_bytes, the connection closes */
+    return NULL;
+  char *p = PUT_LIT(t->data, "HTTP/1.1 ");
+  p = put_number(p, status, 10);
+  *p++ = ' ';
+  p = put(p, reason, strlen(reason));
+  p = PUT_LIT(p, "\r\n");
+  for (size_t i = 0; i < res->nheaders; i++) {
+    p = put(p, res->headers[i], strlen(res->headers[i]));
+    p = PUT_LIT(p, "\r\n");
   }
-  mxc_buf_cleanup(&out);
+  if (l.chunked) {
+    p = PUT_LIT(p, "Transfer-Encoding: chunked\r\n");
+  } else {
+    p = PUT_LIT(p, "Content-Length: ");
+    p = put_number(p, res->body_len, 10);
+    p = PUT_LIT(p, "\r\n");
+  }
+  if (l.conn_header)
+    p = put(p, l.conn_header, strlen(l.conn_header));
+  p = PUT_LIT(p, "\r\n");
+  t->headers_len = (size_t)(p - t->data);
+  if (l.chunked) {
+    for (size_t off = 0; l.body && off < res->body_len; off += l.step) {
+      size_t n = res->body_len - off < l.step ? res->body_len - off : l.step;
+      p = put_number(p, n, 16);
+      p = PUT_LIT(p, "\r\n");
+      p = put(p, res->body + off, n);
+      p = PUT_LIT(p, "\r\n");
+    }
+    if (terminated)
+      p = PUT_LIT(p, "0\r\n\r\n");
+  } else if (l.body) {
+    p = put(p, res->body, res->body_len);
+  }
+  t->len = (size_t)(p - t->data);
+  t->end = keep_alive ? TX_KEEP : TX_CLOSE;
+  mxc_exchange_num(rec, "response_bytes", (double)t->len);
   return t;
 }
 
@@ -279,8 +376,7 @@ void mxc__tx_shape(tx *t, const mxc_fault *f, mxc_rng *rng, cJSON *frec) {
 static void tx_pop(conn *c) {
   tx *t = c->txq;
   c->txq = t->next;
-  free(t->data);
-  free(t);
+  free(t); /* its data with it */
 }
 
 void mxc__tx_free_all(conn *c) {

@@ -1011,6 +1011,39 @@ Test(mock, credentials_outside_the_body_are_flagged_and_redacted, .timeout = 20)
   cJSON_Delete(tr);
 }
 
+/* A password anywhere in params never reaches the transcript: a second "password" key (the
+ * runtime reads the first), typed into the user name, in an escaped string (slow parse). */
+Test(mock, passwords_anywhere_in_params_are_masked, .timeout = 20) {
+  mxc_mock_config cfg = config();
+  mxc_test_mock *m = mxc_test_mock_start(&cfg);
+  static const char *const bodies[] = {
+      "{\"action\":\"login\",\"params\":{\"username\":\"alice\",\"password\":true,"
+      "\"password\":\"s3cret\"}}",
+      "{\"action\":\"login\",\"params\":{\"username\":\"s3cret\",\"password\":\"x\"}}",
+      "{\"action\":\"login\",\"params\":{\"username\":\"al\\u0069ce\",\"password\":\"wrong\","
+      "\"note\":\"my s3cret\"}}",
+  };
+  for (size_t i = 0; i < sizeof bodies / sizeof bodies[0]; i++) {
+    char req[512];
+    snprintf(req, sizeof req,
+             "POST /xas/ HTTP/1.1\r\nHost: x\r\nContent-Length: %zu\r\nConnection: close\r\n\r\n%s",
+             strlen(bodies[i]), bodies[i]);
+    char *resp = mxc_test_raw(mxc_test_mock_port(m), req, strlen(req), 0, 3000, NULL);
+    cr_assert_not_null(resp);
+    free(resp);
+  }
+  cJSON *tr = mxc_test_mock_stop(m);
+  cr_assert_eq(cJSON_GetArraySize(mxc_test_exchanges(tr)), 3);
+  char *text = cJSON_Print(tr);
+  cr_expect_null(strstr(text, "s3cret"), "the password is in the transcript:\n%s", text);
+  /* what is not a password stays readable */
+  const cJSON *params = cJSON_GetObjectItem(mxc_test_exchange_of(tr, "login", 2), "params");
+  cr_expect_str_eq(mxc_test_jstr(params, "username"), "alice", "%s", text);
+  cr_expect_str_eq(mxc_test_jstr(params, "password"), "[redacted]", "%s", text);
+  free(text);
+  cJSON_Delete(tr);
+}
+
 /* ---- faults ---- */
 
 /* The first fault recorded on an exchange. */
