@@ -21,6 +21,35 @@ void mxc_console_progress(FILE *err, size_t done, size_t total, size_t failed, d
   fflush(err);
 }
 
+/* Writes text that may come from a client: bytes that are not UTF-8 become U+FFFD, control
+ * characters (C0, DEL and C1: a client must not drive the terminal) are written as \\xNN or
+ * \\u00NN, and a line break continues under `indent`, inside the scenario's block. */
+static void put_text(FILE *out, const char *s, const char *indent) {
+  mxc_buf b;
+  mxc_buf_init(&b, 16u << 20);
+  if (mxc_utf8_sanitize(&b, s ? s : "(none)") != 0) {
+    fputs("(unprintable)", out);
+    mxc_buf_cleanup(&b);
+    return;
+  }
+  for (const unsigned char *p = (const unsigned char *)b.data; *p; p++) {
+    if (*p == '\n') {
+      if (p[1])
+        fprintf(out, "\n%s", indent);
+    } else if (*p == '\t') {
+      fputc('\t', out);
+    } else if (*p < 0x20 || *p == 0x7f) {
+      fprintf(out, "\\x%02x", *p);
+    } else if (*p == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f) {
+      fprintf(out, "\\u%04x", p[1]);
+      p++;
+    } else {
+      fputc(*p, out);
+    }
+  }
+  mxc_buf_cleanup(&b);
+}
+
 void mxc_console_scenario(FILE *out, const mxc_scenario_result *r, mxc_level level) {
   const char *tag = r->baseline_stale    ? "STALE"
                     : r->baseline_reason ? "XFAIL"
@@ -40,10 +69,16 @@ void mxc_console_scenario(FILE *out, const mxc_scenario_result *r, mxc_level lev
             r->baseline_reason);
   else if (r->baseline_reason)
     fprintf(out, "      expected failure (baseline): %s\n", r->baseline_reason);
-  if (r->internal_error)
-    fprintf(out, "      harness error: %s\n", r->internal_error);
-  if (r->client.error)
-    fprintf(out, "      client error: %s\n", r->client.error);
+  if (r->internal_error) {
+    fputs("      harness error: ", out);
+    put_text(out, r->internal_error, "        ");
+    fputc('\n', out);
+  }
+  if (r->client.error) {
+    fputs("      client error: ", out);
+    put_text(out, r->client.error, "        ");
+    fputc('\n', out);
+  }
   for (size_t i = 0; i < r->nchecks; i++) {
     const mxc_check_result *c = &r->checks[i];
     if (c->passed)
@@ -51,16 +86,20 @@ void mxc_console_scenario(FILE *out, const mxc_scenario_result *r, mxc_level lev
     const char *note = mxc_level_counts(c->level, level) ? "" : " (not failing at this level)";
     fprintf(out, "      %s %s [%s] %s%s\n", c->rule->id, mxc_level_name(c->level),
             mxc_side_name(c->side), mxc_check_def_of(c->kind)->name, note);
-    fprintf(out, "        expected: %s\n", c->expected);
-    fprintf(out, "        seen:     %s\n", c->seen);
+    fputs("        expected: ", out);
+    put_text(out, c->expected, "                  ");
+    fputs("\n        seen:     ", out);
+    put_text(out, c->seen, "                  ");
+    fputc('\n', out);
   }
   if (r->verdict != MXC_VERDICT_PASS && r->client.stderr_tail && *r->client.stderr_tail) {
     const char *tail = r->client.stderr_tail;
     size_t len = strlen(tail);
     if (len > 400)
       tail += len - 400;
-    fprintf(out, "      client stderr (tail): %s%s", tail,
-            tail[strlen(tail) - 1] == '\n' ? "" : "\n");
+    fputs("      client stderr (tail):\n        ", out);
+    put_text(out, tail, "        ");
+    fputc('\n', out);
   }
   fflush(out);
 }

@@ -1,5 +1,6 @@
 /* The TAP and JSON reporters on a run result built by hand: golden files, what prove makes of
  * the TAP, the JSON against docs/report-schema.json, and no password from the scenario. */
+#include "report_fixture.h"
 #include "support.h"
 
 #include "common/mxc_error.h"
@@ -12,175 +13,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-
-/* ---- the run: a fake catalog of five scenarios, results written by hand ---- */
-
-#define SECRET "Sup3r-Secret-PW"
-
-static const mxc_rule RULES[] = {
-    {"T-1", MXC_LEVEL_MUST, "T", "a wrong password is refused"},
-    {"T-2", MXC_LEVEL_SHOULD, "T", "the refusal names no field"},
-    {"U-1", MXC_LEVEL_INFO, "U", "step timings are reported"},
-};
-static const mxc_rule *SC_RULES[] = {&RULES[0], &RULES[1], &RULES[2]};
-
-static mxc_account ACCOUNTS[] = {{.username = "alice", .password = SECRET, .active = true}};
-static mxc_attempt_input ATTEMPTS[] = {{.username = "alice", .password = SECRET}};
-
-#define SCENARIO(id_, title_, nrules_)                                                             \
-  {                                                                                                \
-    .file = "tests/data/reports/" id_ ".json", .id = id_, .title = title_,                         \
-    .description = "A scenario made up for the reporter tests.", .rules = SC_RULES,                \
-    .nrules = nrules_, .level = MXC_LEVEL_MUST, .accounts = ACCOUNTS, .naccounts = 1,              \
-    .client = {.scenario = id_, .attempts = ATTEMPTS, .nattempts = 1, .timeout_ms = 1500},         \
-  }
-
-static mxc_scenario SCENARIOS[] = {
-    SCENARIO("T-pass", "A wrong password is refused", 2),
-    SCENARIO("T-fail", "Refusal \"names\" the field # sometimes", 3),
-    SCENARIO("T-error", "The client crashes", 1),
-    SCENARIO("T-xfail", "A known defect", 2),
-    SCENARIO("T-stale", "A fixed defect", 1),
-};
-
-#define CHECK(rule_, level_, kind_, passed_, side_, expected_, seen_)                              \
-  {                                                                                                \
-    .rule = &RULES[rule_], .level = level_, .kind = MXC_CHECK_##kind_, .passed = passed_,          \
-    .side = side_, .expected = expected_, .seen = seen_                                            \
-  }
-
-static mxc_check_result CHECKS_PASS[] = {
-    CHECK(0, MXC_LEVEL_MUST, STATUS, true, MXC_SIDE_CLIENT, "attempt 1: status 401", "status 401"),
-    CHECK(0, MXC_LEVEL_MUST, LOGIN_REQUESTS, true, MXC_SIDE_WIRE, "1 login request(s)",
-          "1 login request(s)"),
-};
-static mxc_check_result CHECKS_FAIL[] = {
-    CHECK(0, MXC_LEVEL_MUST, STATUS, false, MXC_SIDE_CLIENT, "attempt 1: status 401", "status 200"),
-    CHECK(1, MXC_LEVEL_SHOULD, MESSAGE_CONTAINS, false, MXC_SIDE_CLIENT,
-          "attempt 1: message contains \"Wrong\"",
-          "message \"Bad\tpassword\"\nfor alice \xff (line 2)"),
-    CHECK(0, MXC_LEVEL_MUST, LOGIN_REQUESTS, true, MXC_SIDE_WIRE, "1 login request(s)",
-          "1 login request(s)"),
-    CHECK(2, MXC_LEVEL_INFO, TIMINGS_REPORTED, false, MXC_SIDE_CLIENT, "step timings",
-          "no \"timings\" object"),
-};
-static mxc_check_result CHECKS_ERROR[] = {
-    CHECK(0, MXC_LEVEL_MUST, STATUS, false, MXC_SIDE_CLIENT, "attempt 1: status 401",
-          "no report: the client did not finish properly"),
-};
-static mxc_check_result CHECKS_XFAIL[] = {
-    CHECK(1, MXC_LEVEL_SHOULD, MESSAGE, false, MXC_SIDE_CLIENT,
-          "attempt 1: non-empty validation message", "empty"),
-};
-static mxc_check_result CHECKS_STALE[] = {
-    CHECK(0, MXC_LEVEL_MUST, STATUS, true, MXC_SIDE_CLIENT, "attempt 1: status 401", "status 401"),
-};
-
-#define TRANSCRIPT                                                                                 \
-  "{\"version\":1,\"seed\":\"77\",\"connections\":[{\"id\":1,\"peer\":\"127.0.0.1:40000\","        \
-  "\"end\":\"client_closed\",\"bytes_in\":300,\"bytes_out\":200}],\"exchanges\":[{\"seq\":0,"      \
-  "\"conn\":1,\"t_us\":1500,\"method\":\"POST\",\"target\":\"/xas/\",\"action\":\"login\","        \
-  "\"params\":{\"username\":\"alice\",\"password\":\"[redacted]\"},\"csrf\":\"match\","            \
-  "\"credentials_outside_body\":[],\"outcome\":\"wrong_password\",\"status\":401}]}"
-
-static cJSON *parse(const char *text) {
-  cJSON *j = cJSON_Parse(text);
-  cr_assert_not_null(j, "bad JSON literal in the test: %s", text);
-  return j;
-}
-
-/* The run; free with free_run. */
-static mxc_run_result make_run(void) {
-  static mxc_scenario_result results[5];
-  memset(results, 0, sizeof results);
-  const char *deny = "{\"attempts\":[{\"status\":401,\"validation_message\":\"Wrong username or "
-                     "password.\"}],\"restarted\":false,\"page\":\"Login\"}";
-  /* what the runner leaves of a message that echoed the password: redacted upstream */
-  const char *echo = "{\"attempts\":[{\"status\":200,\"validation_message\":\"Bad password "
-                     "[redacted] for alice\"}],\"restarted\":false,\"page\":\"Login\"}";
-  results[0] = (mxc_scenario_result){
-      .sc = &SCENARIOS[0],
-      .verdict = MXC_VERDICT_PASS,
-      .checks = CHECKS_PASS,
-      .nchecks = 2,
-      .client = {.report = parse(deny), .exit_status = 0, .duration_ms = 41.5},
-      .deadline_ms = 5000,
-      .seed = 18446744073709551615ull,
-      .duration_ms = 52.25,
-  };
-  results[1] = (mxc_scenario_result){
-      .sc = &SCENARIOS[1],
-      .verdict = MXC_VERDICT_FAIL,
-      .checks = CHECKS_FAIL,
-      .nchecks = 4,
-      .client = {.report = parse(echo), .exit_status = 0, .duration_ms = 30},
-      .deadline_ms = 5000,
-      .seed = 2,
-      .duration_ms = 40,
-  };
-  results[2] = (mxc_scenario_result){
-      .sc = &SCENARIOS[2],
-      .verdict = MXC_VERDICT_ERROR,
-      .checks = CHECKS_ERROR,
-      .nchecks = 1,
-      .client = {.error = "the client exited with status 3 without a result line",
-                 .stderr_tail = "panic: boom\n\tat main.c:12\n",
-                 .exit_status = 3,
-                 .duration_ms = 12},
-      .deadline_ms = 5000,
-      .seed = 3,
-      .duration_ms = 20,
-  };
-  results[3] = (mxc_scenario_result){
-      .sc = &SCENARIOS[3],
-      .verdict = MXC_VERDICT_FAIL,
-      .checks = CHECKS_XFAIL,
-      .nchecks = 1,
-      .client = {.report = parse(deny), .exit_status = 0, .duration_ms = 25},
-      .deadline_ms = 5000,
-      .seed = 4,
-      .baseline_reason = "issue #12: the message is empty",
-      .duration_ms = 30,
-  };
-  results[4] = (mxc_scenario_result){
-      .sc = &SCENARIOS[4],
-      .verdict = MXC_VERDICT_PASS,
-      .checks = CHECKS_STALE,
-      .nchecks = 1,
-      .client = {.report = parse(deny), .exit_status = 0, .duration_ms = 25},
-      .deadline_ms = 5000,
-      .seed = 5,
-      .baseline_reason = "issue #9: fixed since",
-      .baseline_stale = true,
-      .duration_ms = 31,
-  };
-  for (size_t i = 0; i < 5; i++) {
-    results[i].transcript = parse(TRANSCRIPT);
-    results[i].position = i;
-  }
-  return (mxc_run_result){
-      .client_desc = "./fake-client --flag",
-      .level = MXC_LEVEL_SHOULD,
-      .seed = 42,
-      .results = results,
-      .n = 5,
-      .passed = 1,
-      .failed = 3,
-      .errors = 1,
-      .skipped = 1,
-      .selected = 5,
-      .selection_total = 5,
-      .started = 1796316314, /* 2026-12-03T16:45:14Z */
-      .duration_ms = 1234.5,
-  };
-}
-
-static void free_run(mxc_run_result *run) {
-  for (size_t i = 0; i < run->n; i++) {
-    cJSON_Delete(run->results[i].client.report);
-    cJSON_Delete(run->results[i].transcript);
-  }
-}
 
 /* ---- helpers ---- */
 
@@ -258,17 +90,17 @@ static char *normalised_json(const char *text) {
 TestSuite(reports, .init = setup, .fini = teardown);
 
 Test(reports, tap_matches_golden, .timeout = 10) {
-  mxc_run_result run = make_run();
+  mxc_run_result run = mxc_fixture_run();
   char *path = write_tap(&run);
   char *text = slurp(path);
   expect_golden(text, "tests/data/golden/report.tap");
   free(text);
   free(path);
-  free_run(&run);
+  mxc_fixture_run_free(&run);
 }
 
 Test(reports, tap_shape, .timeout = 10) {
-  mxc_run_result run = make_run();
+  mxc_run_result run = mxc_fixture_run();
   char *path = write_tap(&run);
   char *text = slurp(path);
   cr_expect(strncmp(text, "TAP version 14\n1..5\n", 20) == 0, "%s", text);
@@ -288,7 +120,7 @@ Test(reports, tap_shape, .timeout = 10) {
             "%s", text);
   free(text);
   free(path);
-  free_run(&run);
+  mxc_fixture_run_free(&run);
 }
 
 Test(reports, tap_parses_with_prove, .timeout = 60) {
@@ -297,7 +129,7 @@ Test(reports, tap_parses_with_prove, .timeout = 60) {
                "prove not found (Debian package perl; scripts/deps.sh installs it): the TAP "
                "cannot be checked by a parser");
   free(out);
-  mxc_run_result run = make_run();
+  mxc_run_result run = mxc_fixture_run();
   char *path = write_tap(&run);
   char *cmd = mxc_asprintf("prove --exec cat '%s' 2>&1", path);
   int st = mxc_test_sh(cmd, &out);
@@ -323,7 +155,7 @@ Test(reports, tap_parses_with_prove, .timeout = 60) {
   cr_expect(strstr(out, "Failed tests:  2-3, 5\n") != NULL, "%s", out);
   free(out);
   free(path);
-  free_run(&run);
+  mxc_fixture_run_free(&run);
 }
 
 Test(reports, tap_of_an_empty_run_is_a_skip, .timeout = 10) {
@@ -339,7 +171,7 @@ Test(reports, tap_of_an_empty_run_is_a_skip, .timeout = 10) {
 /* ---- JSON ---- */
 
 Test(reports, json_matches_golden, .timeout = 10) {
-  mxc_run_result run = make_run();
+  mxc_run_result run = mxc_fixture_run();
   char *path = write_json(&run, "fake-agent 1.0");
   char *text = slurp(path);
   char *norm = normalised_json(text);
@@ -347,11 +179,11 @@ Test(reports, json_matches_golden, .timeout = 10) {
   free(norm);
   free(text);
   free(path);
-  free_run(&run);
+  mxc_fixture_run_free(&run);
 }
 
 Test(reports, json_carries_the_model, .timeout = 10) {
-  mxc_run_result run = make_run();
+  mxc_run_result run = mxc_fixture_run();
   char *path = write_json(&run, NULL);
   char *text = slurp(path);
   cJSON *doc = cJSON_Parse(text);
@@ -383,11 +215,11 @@ Test(reports, json_carries_the_model, .timeout = 10) {
   cJSON_Delete(doc);
   free(text);
   free(path);
-  free_run(&run);
+  mxc_fixture_run_free(&run);
 }
 
 Test(reports, json_satisfies_the_schema, .timeout = 60) {
-  mxc_run_result run = make_run();
+  mxc_run_result run = mxc_fixture_run();
   char *path = write_json(&run, "fake-agent");
   char *text = slurp(path);
   char *problem = mxc_test_schema_problem(text);
@@ -434,7 +266,7 @@ Test(reports, json_satisfies_the_schema, .timeout = 60) {
   }
   free(text);
   free(path);
-  free_run(&run);
+  mxc_fixture_run_free(&run);
 }
 
 /* ---- both ---- */
@@ -442,13 +274,13 @@ Test(reports, json_satisfies_the_schema, .timeout = 60) {
 Test(reports, no_password_beyond_the_model, .timeout = 10) {
   /* the scenario holds the password (its accounts, the case's attempts); the model the runner
    * hands over has it redacted; the reporters must add nothing that brings it back */
-  mxc_run_result run = make_run();
+  mxc_run_result run = mxc_fixture_run();
   char *tap_path = write_tap(&run);
   char *json_path = write_json(&run, "agent");
   char *tap = slurp(tap_path);
   char *json = slurp(json_path);
-  cr_expect(strstr(tap, SECRET) == NULL, "%s", tap);
-  cr_expect(strstr(json, SECRET) == NULL, "%s", json);
+  cr_expect(strstr(tap, MXC_FIXTURE_SECRET) == NULL, "%s", tap);
+  cr_expect(strstr(json, MXC_FIXTURE_SECRET) == NULL, "%s", json);
   /* ... while what the model carries is there: the redacted message and transcript */
   cr_expect(strstr(json, "Bad password [redacted] for alice") != NULL);
   cr_expect(strstr(json, "\"password\":\t\"[redacted]\"") != NULL, "%s", json);
@@ -456,11 +288,11 @@ Test(reports, no_password_beyond_the_model, .timeout = 10) {
   free(json);
   free(tap_path);
   free(json_path);
-  free_run(&run);
+  mxc_fixture_run_free(&run);
 }
 
 Test(reports, failed_write_leaves_no_file, .timeout = 10) {
-  mxc_run_result run = make_run();
+  mxc_run_result run = mxc_fixture_run();
   char *path = mxc_asprintf("%s/no-such-dir/report.tap", tmpdir);
   cr_expect_lt(mxc_tap_write(path, &run), 0);
   cr_expect_neq(access(path, F_OK), 0);
@@ -478,7 +310,7 @@ Test(reports, failed_write_leaves_no_file, .timeout = 10) {
   cr_expect(text[0] == '{', "%s", text);
   free(text);
   free(path);
-  free_run(&run);
+  mxc_fixture_run_free(&run);
 }
 
 /* ---- JUnit ---- */
@@ -520,17 +352,17 @@ static char *junit_normalised(const mxc_run_result *const *runs, size_t nruns) {
 }
 
 Test(reports, junit_matches_golden, .timeout = 10) {
-  mxc_run_result run = make_run();
+  mxc_run_result run = mxc_fixture_run();
   run.agent = "fake-agent 1.0";
   const mxc_run_result *runs[] = {&run};
   char *text = junit_normalised(runs, 1);
   expect_golden(text, "tests/data/golden/report.junit.xml");
   free(text);
-  free_run(&run);
+  mxc_fixture_run_free(&run);
 }
 
 Test(reports, junit_side_by_side_matches_golden, .timeout = 10) {
-  mxc_run_result run = make_run(), other = run;
+  mxc_run_result run = mxc_fixture_run(), other = run;
   run.agent = "vendor-a";
   other.agent = "vendor-b";
   other.incomplete = true; /* as merge leaves a run whose shards did not all arrive */
@@ -545,7 +377,7 @@ Test(reports, junit_side_by_side_matches_golden, .timeout = 10) {
   cr_expect(strstr(text, "<testsuite name=\"vendor-b/mxconform.run\"") != NULL, "%s", text);
   cr_expect(strstr(text, "<testsuite name=\"vendor-a/mxconform.run\"") == NULL, "%s", text);
   free(text);
-  free_run(&run);
+  mxc_fixture_run_free(&run);
 }
 
 /* What junitparser (python3-junitparser, a JUnit consumer we do not control) reads back. */
@@ -576,7 +408,7 @@ static char *junitparser_view(const mxc_run_result *const *runs, size_t nruns) {
 }
 
 Test(reports, junit_read_back_by_junitparser, .timeout = 60) {
-  mxc_run_result run = make_run(), other = run;
+  mxc_run_result run = mxc_fixture_run(), other = run;
   run.agent = "vendor-a";
   other.agent = "vendor-b";
   other.incomplete = true;
@@ -608,5 +440,59 @@ Test(reports, junit_read_back_by_junitparser, .timeout = 60) {
                          "the run is incomplete: 5 of 7 selected scenarios ran") != NULL,
             "%s", view);
   free(view);
-  free_run(&run);
+  mxc_fixture_run_free(&run);
+}
+
+/* ---- console and HTML ---- */
+
+/* What the console prints for the run: a block per scenario, then the summary. */
+static char *console_text(const mxc_run_result *run) {
+  char *text = NULL;
+  size_t len = 0;
+  FILE *f = open_memstream(&text, &len);
+  cr_assert_not_null(f);
+  for (size_t i = 0; i < run->n; i++)
+    mxc_console_scenario(f, &run->results[i], run->level);
+  mxc_console_summary(f, run);
+  fclose(f);
+  return text;
+}
+
+Test(reports, console_matches_golden, .timeout = 10) {
+  mxc_run_result run = mxc_fixture_run();
+  char *text = console_text(&run);
+  expect_golden(text, "tests/data/golden/report.console.txt");
+  /* not a terminal: no colour, and the last line is the count */
+  cr_expect_null(strchr(text, '\033'), "%s", text);
+  cr_expect(strstr(text, "\n1 passed, 3 failed, 1 skipped\n") != NULL, "%s", text);
+  cr_expect_null(strstr(text, MXC_FIXTURE_SECRET), "%s", text);
+  free(text);
+  /* a client's text cannot drive the terminal: ESC and C1 controls are shown, not sent */
+  char *saved = run.results[1].checks[0].seen;
+  run.results[1].checks[0].seen = "\033[2J\033[32mPASS\xc2\x9b"
+                                  "0m";
+  text = console_text(&run);
+  run.results[1].checks[0].seen = saved;
+  cr_expect_null(strchr(text, '\033'), "%s", text);
+  cr_expect_null(strstr(text, "\xc2\x9b"), "%s", text);
+  cr_expect(strstr(text, "seen:     \\x1b[2J\\x1b[32mPASS\\u009b0m\n") != NULL, "%s", text);
+  free(text);
+  mxc_fixture_run_free(&run);
+}
+
+Test(reports, html_matches_golden, .timeout = 10) {
+  mxc_run_result run = mxc_fixture_run();
+  run.agent = "fake-agent 1.0";
+  const mxc_run_result *runs[] = {&run};
+  char *path = mxc_asprintf("%s/report.html", tmpdir);
+  cr_assert_eq(mxc_html_write(path, runs, 1), 0);
+  char *text = slurp(path);
+  /* the version is the only part that changes from build to build */
+  char *at;
+  while ((at = strstr(text, MXC_VERSION)) != NULL)
+    memset(at, '#', strlen(MXC_VERSION));
+  expect_golden(text, "tests/data/golden/report.html");
+  free(text);
+  free(path);
+  mxc_fixture_run_free(&run);
 }
