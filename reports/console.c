@@ -104,7 +104,66 @@ void mxc_console_scenario(FILE *out, const mxc_scenario_result *r, mxc_level lev
   fflush(out);
 }
 
+/* At most `max` bytes of s (client text made printable as by put_text, on one line), cut at a
+ * character boundary with "..." when longer. */
+static void put_short(FILE *out, const char *s, size_t max) {
+  char *line = NULL;
+  size_t len = 0;
+  FILE *mem = open_memstream(&line, &len);
+  if (!mem)
+    return;
+  put_text(mem, s, " ");
+  fclose(mem);
+  for (char *p = line; p && *p; p++)
+    if (*p == '\n' || *p == '\t')
+      *p = ' ';
+  if (line && len > max) {
+    size_t cut = max - 3;
+    while (cut > 0 && ((unsigned char)line[cut] & 0xC0) == 0x80)
+      cut--; /* not inside a UTF-8 sequence */
+    memcpy(line + cut, "...", 4);
+  }
+  fputs(line ? line : "", out);
+  free(line);
+}
+
+/* The table of what failed, after the run: a line per scenario that failed or erred and per
+ * failed check that counts, with rule, level, expected and seen. */
+static void failures_table(FILE *out, const mxc_run_result *run) {
+  bool header = false;
+  for (size_t i = 0; i < run->n; i++) {
+    const mxc_scenario_result *r = &run->results[i];
+    bool failed = r->baseline_stale || (r->verdict != MXC_VERDICT_PASS && !r->baseline_reason);
+    if (!failed)
+      continue;
+    if (!header)
+      fputs("\nFailures (rule, level, expected / seen):\n", out);
+    header = true;
+    fprintf(out, "  %-5s %s\n", r->baseline_stale ? "STALE" : mxc_verdict_name(r->verdict),
+            r->sc->id);
+    if (r->baseline_stale)
+      fputs("        baselined, but it passes: remove it from the baseline\n", out);
+    const char *why = r->internal_error ? r->internal_error : r->client.error;
+    if (why) {
+      fputs(r->internal_error ? "        harness error: " : "        client error: ", out);
+      put_short(out, why, 100);
+      fputc('\n', out);
+    }
+    for (size_t j = 0; j < r->nchecks; j++) {
+      const mxc_check_result *c = &r->checks[j];
+      if (c->passed || !mxc_level_counts(c->level, run->level))
+        continue;
+      fprintf(out, "        %-8s %-6s ", c->rule->id, mxc_level_name(c->level));
+      put_short(out, c->expected, 60);
+      fputs(" / ", out);
+      put_short(out, c->seen, 60);
+      fputc('\n', out);
+    }
+  }
+}
+
 void mxc_console_summary(FILE *out, const mxc_run_result *run) {
+  failures_table(out, run);
   fprintf(out, "\n%zu scenario(s) against %s, level %s, seed %llu, %.1f s", run->n,
           run->client_desc, mxc_level_name(run->level), (unsigned long long)run->seed,
           run->duration_ms / 1000.0);

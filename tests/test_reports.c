@@ -465,6 +465,11 @@ Test(reports, console_matches_golden, .timeout = 10) {
   /* not a terminal: no colour, and the last line is the count */
   cr_expect_null(strchr(text, '\033'), "%s", text);
   cr_expect(strstr(text, "\n1 passed, 3 failed, 1 skipped\n") != NULL, "%s", text);
+  /* after the blocks, one table of what failed: rule, level, expected / seen */
+  cr_expect(strstr(text, "\nFailures (rule, level, expected / seen):\n  FAIL  T-fail\n        "
+                         "T-1      MUST   attempt 1: status 401 / status 200\n") != NULL,
+            "%s", text);
+  cr_expect_null(strstr(text, "  XFAIL T-xfail\n        "), "expected failures are not listed");
   cr_expect_null(strstr(text, MXC_FIXTURE_SECRET), "%s", text);
   free(text);
   /* a client's text cannot drive the terminal: ESC and C1 controls are shown, not sent */
