@@ -58,7 +58,8 @@ char *mxc_test_schema_problem(const char *report_text);
 /* A JSON report (or merge) pretty-printed with what differs between two runs of the same
  * scenarios and seed replaced: times, ports, the random session ids (numbered per scenario in
  * order of appearance), the clock in X-Mx-ReqToken, TLS connections' byte counts and the bytes
- * of faulted answers (how much of a paced answer left depends on when the client gave up). */
+ * of faulted answers (how much of a paced answer left depends on when the client gave up), and
+ * whether a connection the client ended ended with FIN or RST. */
 char *mxc_test_report_normalised(const char *json_text);
 /* Fails the test (without aborting it) showing the first differing line when got != want. */
 void mxc_test_expect_same_text(const char *got, const char *want, const char *what);

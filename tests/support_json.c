@@ -287,6 +287,12 @@ static void normalise_paced(cJSON *transcript) {
     cJSON *out = cJSON_GetObjectItemCaseSensitive(c, "bytes_out");
     if (paced && out)
       replace_with_marker(c, out, "<paced-bytes>");
+    /* the client ended it: whether its kernel sent FIN or RST depends on whether an answer's
+     * bytes were still unread when it closed, which is a matter of timing */
+    cJSON *end = cJSON_GetObjectItemCaseSensitive(c, "end");
+    if (cJSON_IsString(end) && (strcmp(end->valuestring, "client_closed") == 0 ||
+                                strcmp(end->valuestring, "client_reset") == 0))
+      replace_with_marker(c, end, "<client-ended>");
   }
 }
 
