@@ -19,8 +19,6 @@ static bool same_agent(const mxc_run_result *a, const mxc_run_result *b) {
   return a->agent ? strcmp(a->agent, b->agent) == 0 : strcmp(a->client_desc, b->client_desc) == 0;
 }
 
-static const char *label(const mxc_run_result *r) { return r->agent ? r->agent : r->client_desc; }
-
 static bool same_str(const char *a, const char *b) {
   return a == b || (a && b && strcmp(a, b) == 0);
 }
@@ -55,8 +53,8 @@ static void note_missing(mxc_buf *notes, const mxc_run_result *run, mxc_loaded_r
   for (size_t i = 0; i < nmembers; i++)
     if (members[i]->run.shard_n != n)
       n = 0;
-  mxc_buf_printf(notes, "%s: %zu of %zu selected scenarios are in the reports", label(run), run->n,
-                 run->selection_total);
+  mxc_buf_printf(notes, "%s: %zu of %zu selected scenarios are in the reports", mxc_run_label(run),
+                 run->n, run->selection_total);
   if (n) {
     mxc_buf_printf(notes, "; missing shard(s):");
     for (size_t k = 1; k <= n; k++) {
@@ -80,7 +78,7 @@ static int join(mxc_loaded_run *const *members, size_t nmembers, mxc_run_result 
     if (why) {
       *err = mxc_asprintf("%s and %s are both runs of %s, but not shards of one run: %s (give "
                           "each run its own --agent to compare them side by side)",
-                          members[0]->source, members[i]->source, label(first), why);
+                          members[0]->source, members[i]->source, mxc_run_label(first), why);
       return MXC_EREPORT;
     }
     total += members[i]->run.n;
@@ -205,7 +203,7 @@ static const char merge_usage[] =
     "are given); 3 a report could not be written\n";
 
 static void print_run(const mxc_run_result *run) {
-  printf("%s: %zu scenario(s), %zu passed, %zu failed", label(run), run->n, run->passed,
+  printf("%s: %zu scenario(s), %zu passed, %zu failed", mxc_run_label(run), run->n, run->passed,
          run->failed);
   if (run->skipped)
     printf(", %zu skipped", run->skipped);
@@ -219,12 +217,9 @@ static void print_run(const mxc_run_result *run) {
            run->shard_n ? run->selected : run->selection_total);
   for (size_t i = 0; i < run->n; i++) {
     const mxc_scenario_result *r = &run->results[i];
-    if (r->verdict == MXC_VERDICT_PASS && !r->baseline_stale)
-      continue;
-    const char *what = r->baseline_stale    ? "STALE"
-                       : r->baseline_reason ? "XFAIL"
-                                            : mxc_verdict_name(r->verdict);
-    printf("  %-5s %s\n", what, r->sc->id);
+    mxc_outcome o = mxc_result_outcome(r);
+    if (o != MXC_OUTCOME_PASS)
+      printf("  %-5s %s\n", mxc_outcome_tag(o), r->sc->id);
   }
 }
 

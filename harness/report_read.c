@@ -148,6 +148,13 @@ static int get_json(rd *cx, const cJSON *o, const char *key, const char *path, c
   return *out ? 0 : MXC_ENOMEM;
 }
 
+static const mxc_rule *rule_by_id(const mxc_loaded_run *lr, const char *id) {
+  for (size_t i = 0; i < lr->nrules; i++)
+    if (strcmp(lr->rules[i].id, id) == 0)
+      return &lr->rules[i];
+  return NULL;
+}
+
 /* The rule with this id among those the report stated, or a new one from the object. */
 static int read_rule(rd *cx, const cJSON *o, const char *path, const mxc_rule **out) {
   const char *id, *group, *summary;
@@ -162,13 +169,13 @@ static int read_rule(rd *cx, const cJSON *o, const char *path, const mxc_rule **
   if (rc)
     return rc;
   mxc_loaded_run *lr = cx->lr;
-  for (size_t i = 0; i < lr->nrules; i++)
-    if (strcmp(lr->rules[i].id, id) == 0) {
-      if (lr->rules[i].level != level || strcmp(lr->rules[i].group, group) != 0)
-        return bad(cx, path, "rule %s is stated twice, differently", id);
-      *out = &lr->rules[i];
-      return 0;
-    }
+  const mxc_rule *known = rule_by_id(lr, id);
+  if (known) {
+    if (known->level != level || strcmp(known->group, group) != 0)
+      return bad(cx, path, "rule %s is stated twice, differently", id);
+    *out = known;
+    return 0;
+  }
   bool oom = false;
   mxc_rule r = {own(cx, id, &oom), level, own(cx, group, &oom), own(cx, summary, &oom)};
   if (oom)
@@ -176,13 +183,6 @@ static int read_rule(rd *cx, const cJSON *o, const char *path, const mxc_rule **
   lr->rules[lr->nrules] = r; /* room for every rule entry of the file was made up front */
   *out = &lr->rules[lr->nrules++];
   return 0;
-}
-
-static const mxc_rule *rule_by_id(const mxc_loaded_run *lr, const char *id) {
-  for (size_t i = 0; i < lr->nrules; i++)
-    if (strcmp(lr->rules[i].id, id) == 0)
-      return &lr->rules[i];
-  return NULL;
 }
 
 static int read_check(rd *cx, const cJSON *o, const char *path, mxc_check_result *c) {
@@ -319,11 +319,7 @@ static int read_scenario(rd *cx, const cJSON *o, const char *path, mxc_scenario 
     return bad(cx, path, "\"baseline\" must be an object or null");
   }
   /* the outcome is derived: it must agree with the verdict and the baseline */
-  const char *want = r->baseline_stale    ? "stale_baseline"
-                     : r->baseline_reason ? "expected_failure"
-                     : v == 0             ? "pass"
-                     : v == 1             ? "fail"
-                                          : "error";
+  const char *want = mxc_outcome_name(mxc_result_outcome(r));
   if (strcmp(outcome, want) != 0)
     return bad(cx, path, "\"outcome\" is %s, but the verdict and baseline make it %s", outcome,
                want);

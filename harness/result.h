@@ -51,6 +51,24 @@ static inline bool mxc_level_counts(mxc_level rule_level, mxc_level run_level) {
 }
 
 const char *mxc_verdict_name(mxc_verdict v);
+
+/* How a result counts: its verdict read through the baseline. A baselined failure is an
+ * expected failure (skipped); a baselined scenario that passes is a stale entry (it fails). */
+typedef enum {
+  MXC_OUTCOME_PASS,
+  MXC_OUTCOME_FAIL,
+  MXC_OUTCOME_ERROR,
+  MXC_OUTCOME_XFAIL,
+  MXC_OUTCOME_STALE,
+} mxc_outcome;
+
+mxc_outcome mxc_result_outcome(const mxc_scenario_result *r);
+/* The JSON report's word for it: pass, fail, error, expected_failure, stale_baseline. */
+const char *mxc_outcome_name(mxc_outcome o);
+/* The console's tag: PASS, FAIL, ERROR, XFAIL, STALE. */
+const char *mxc_outcome_tag(mxc_outcome o);
+/* A run's name in reports: its --agent label, else its client. */
+const char *mxc_run_label(const mxc_run_result *run);
 void mxc_run_result_cleanup(mxc_run_result *r);
 
 #endif

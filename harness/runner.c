@@ -20,6 +20,34 @@ const char *mxc_verdict_name(mxc_verdict v) {
   }
 }
 
+mxc_outcome mxc_result_outcome(const mxc_scenario_result *r) {
+  if (r->baseline_stale)
+    return MXC_OUTCOME_STALE;
+  if (r->baseline_reason)
+    return MXC_OUTCOME_XFAIL;
+  return r->verdict == MXC_VERDICT_PASS   ? MXC_OUTCOME_PASS
+         : r->verdict == MXC_VERDICT_FAIL ? MXC_OUTCOME_FAIL
+                                          : MXC_OUTCOME_ERROR;
+}
+
+static const struct {
+  const char *name, *tag;
+} OUTCOME_NAMES[] = {
+    [MXC_OUTCOME_PASS] = {"pass", "PASS"},
+    [MXC_OUTCOME_FAIL] = {"fail", "FAIL"},
+    [MXC_OUTCOME_ERROR] = {"error", "ERROR"},
+    [MXC_OUTCOME_XFAIL] = {"expected_failure", "XFAIL"},
+    [MXC_OUTCOME_STALE] = {"stale_baseline", "STALE"},
+};
+
+const char *mxc_outcome_name(mxc_outcome o) { return OUTCOME_NAMES[o].name; }
+
+const char *mxc_outcome_tag(mxc_outcome o) { return OUTCOME_NAMES[o].tag; }
+
+const char *mxc_run_label(const mxc_run_result *run) {
+  return run->agent ? run->agent : run->client_desc ? run->client_desc : "run";
+}
+
 static void scenario_result_cleanup(mxc_scenario_result *r) {
   for (size_t i = 0; i < r->nchecks; i++)
     mxc_check_result_cleanup(&r->checks[i]);
@@ -326,13 +354,14 @@ out_noloop:
 }
 
 void mxc_run_count(mxc_run_result *run, const mxc_scenario_result *r) {
-  if (r->baseline_reason && !r->baseline_stale)
-    run->skipped++; /* an expected failure */
-  else if (r->verdict == MXC_VERDICT_PASS && !r->baseline_stale)
+  mxc_outcome o = mxc_result_outcome(r);
+  if (o == MXC_OUTCOME_XFAIL)
+    run->skipped++;
+  else if (o == MXC_OUTCOME_PASS)
     run->passed++;
   else
     run->failed++;
-  if (r->verdict == MXC_VERDICT_ERROR && !r->baseline_reason)
+  if (o == MXC_OUTCOME_ERROR)
     run->errors++;
 }
 

@@ -51,19 +51,15 @@ static void put_text(FILE *out, const char *s, const char *indent) {
 }
 
 void mxc_console_scenario(FILE *out, const mxc_scenario_result *r, mxc_level level) {
-  const char *tag = r->baseline_stale    ? "STALE"
-                    : r->baseline_reason ? "XFAIL"
-                                         : mxc_verdict_name(r->verdict);
+  mxc_outcome o = mxc_result_outcome(r);
   const char *on = "", *off = "";
   if (use_colour(out)) {
-    on = r->baseline_reason && !r->baseline_stale               ? "\033[33m"
-         : r->verdict == MXC_VERDICT_PASS && !r->baseline_stale ? "\033[32m"
-                                                                : "\033[1;31m";
+    on = o == MXC_OUTCOME_XFAIL ? "\033[33m" : o == MXC_OUTCOME_PASS ? "\033[32m" : "\033[1;31m";
     off = "\033[0m";
   }
   if (isatty(fileno(stderr)) && isatty(fileno(out)))
     fputs("\r\033[K", out); /* over the progress line */
-  fprintf(out, "%s%-5s%s %s  (%.0f ms)\n", on, tag, off, r->sc->id, r->duration_ms);
+  fprintf(out, "%s%-5s%s %s  (%.0f ms)\n", on, mxc_outcome_tag(o), off, r->sc->id, r->duration_ms);
   if (r->baseline_stale)
     fprintf(out, "      baselined (%s) but it passes: remove it from the baseline\n",
             r->baseline_reason);
@@ -133,14 +129,13 @@ static void failures_table(FILE *out, const mxc_run_result *run) {
   bool header = false;
   for (size_t i = 0; i < run->n; i++) {
     const mxc_scenario_result *r = &run->results[i];
-    bool failed = r->baseline_stale || (r->verdict != MXC_VERDICT_PASS && !r->baseline_reason);
-    if (!failed)
+    mxc_outcome o = mxc_result_outcome(r);
+    if (o == MXC_OUTCOME_PASS || o == MXC_OUTCOME_XFAIL)
       continue;
     if (!header)
       fputs("\nFailures (rule, level, expected / seen):\n", out);
     header = true;
-    fprintf(out, "  %-5s %s\n", r->baseline_stale ? "STALE" : mxc_verdict_name(r->verdict),
-            r->sc->id);
+    fprintf(out, "  %-5s %s\n", mxc_outcome_tag(o), r->sc->id);
     if (r->baseline_stale)
       fputs("        baselined, but it passes: remove it from the baseline\n", out);
     const char *why = r->internal_error ? r->internal_error : r->client.error;

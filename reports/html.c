@@ -56,7 +56,15 @@ double mxc__jnum(const cJSON *o, const char *k, double dflt) {
 
 /* ---- outcomes: one table, a class, a colour and a symbol each ---- */
 
-typedef enum { O_PASS, O_FAIL, O_ERROR, O_XFAIL, O_STALE, O_NOTRUN } outcome;
+/* mxc_outcome, and a run that has no result for the scenario */
+typedef enum {
+  O_PASS = MXC_OUTCOME_PASS,
+  O_FAIL = MXC_OUTCOME_FAIL,
+  O_ERROR = MXC_OUTCOME_ERROR,
+  O_XFAIL = MXC_OUTCOME_XFAIL,
+  O_STALE = MXC_OUTCOME_STALE,
+  O_NOTRUN
+} outcome;
 
 static const struct {
   const char *cls, *symbol, *text, *colour;
@@ -69,26 +77,14 @@ static const struct {
     [O_NOTRUN] = {"notrun", "&#x2013;", "not run", "#e3e3e3"},
 };
 
-/* How a result counts (harness/runner.c mxc_run_count); NULL: the run has none. */
+/* How a result counts (mxc_result_outcome); NULL: the run has none. */
 static outcome outcome_of(const mxc_scenario_result *r) {
-  if (!r)
-    return O_NOTRUN;
-  if (r->baseline_stale)
-    return O_STALE;
-  if (r->baseline_reason)
-    return O_XFAIL;
-  return r->verdict == MXC_VERDICT_PASS   ? O_PASS
-         : r->verdict == MXC_VERDICT_FAIL ? O_FAIL
-                                          : O_ERROR;
+  return r ? (outcome)mxc_result_outcome(r) : O_NOTRUN;
 }
 
 static void badge(mxc__html *h, outcome o) {
   mxc__html_put(h, "<span class=\"badge %s\">%s %s</span>", OUTCOMES[o].cls, OUTCOMES[o].symbol,
                 OUTCOMES[o].text);
-}
-
-static const char *label_of(const mxc_run_result *run) {
-  return run->agent ? run->agent : run->client_desc ? run->client_desc : "run";
 }
 
 /* A run's state as a word and a class: nothing incomplete or failing ever shows green. */
@@ -221,7 +217,7 @@ static void kv(mxc__html *h, const char *key, const char *value) {
 static void write_run_card(mxc__html *h, const mxc_run_result *run, size_t k) {
   const char *cls, *state = run_state(run, &cls);
   mxc__html_put(h, "<div class=\"run-card %s\" id=\"run-%zu\"><h3>", cls, k);
-  mxc__html_text(h, label_of(run));
+  mxc__html_text(h, mxc_run_label(run));
   mxc__html_put(h, " <span class=\"state %s\">%s</span></h3>\n", cls, state);
   if (run->incomplete) {
     mxc__html_put(h,
@@ -273,7 +269,7 @@ static void write_matrix(mxc__html *h, const mxc_run_result *const *runs, size_t
   for (size_t k = 0; k < nruns; k++) {
     const char *cls, *state = run_state(runs[k], &cls);
     mxc__html_put(h, "<th class=\"runh\"><a href=\"#run-%zu\">", k);
-    mxc__html_text(h, label_of(runs[k]));
+    mxc__html_text(h, mxc_run_label(runs[k]));
     mxc__html_put(h, "</a><br><span class=\"state %s\">%s</span></th>", cls, state);
   }
   mxc__html_put(h, "</tr></thead>\n<tbody>\n");
@@ -288,7 +284,7 @@ static void write_matrix(mxc__html *h, const mxc_run_result *const *runs, size_t
                     "<td class=\"cell %s\" data-outcome=\"%s\"><a href=\"#s%zu-r%zu\" "
                     "title=\"",
                     OUTCOMES[o].cls, OUTCOMES[o].cls, j, k);
-      mxc__html_text(h, label_of(runs[k]));
+      mxc__html_text(h, mxc_run_label(runs[k]));
       mxc__html_put(h, ": %s\">%s %s</a></td>", OUTCOMES[o].text, OUTCOMES[o].symbol,
                     OUTCOMES[o].text);
     }
@@ -366,7 +362,7 @@ static void write_result(mxc__html *h, const mxc_run_result *run, const mxc_scen
   mxc__html_put(h, "<div class=\"result %s\" id=\"s%zu-r%zu\"><h3>", OUTCOMES[o].cls, j, k);
   badge(h, o);
   mxc__html_put(h, " ");
-  mxc__html_text(h, label_of(run));
+  mxc__html_text(h, mxc_run_label(run));
   mxc__html_put(h, "</h3>\n");
   if (!r) {
     mxc__html_put(h, "<p class=\"muted\">this run has no result for the scenario</p></div>\n");
@@ -439,7 +435,7 @@ int mxc_html_write(const char *path, const mxc_run_result *const *runs, size_t n
                     "<meta name=\"viewport\" content=\"width=device-width\">\n<title>mxconform: ");
   for (size_t k = 0; k < nruns; k++) {
     mxc__html_put(&h, "%s", k ? " vs " : "");
-    mxc__html_text(&h, label_of(runs[k]));
+    mxc__html_text(&h, mxc_run_label(runs[k]));
   }
   mxc__html_put(&h, "</title>\n");
   write_css(&h);

@@ -45,6 +45,15 @@ static const cJSON *list_of(const cJSON *transcript, const char *k) {
   return cJSON_IsArray(v) ? v : NULL;
 }
 
+/* Appends the event of `o` that happens at its member `time_key` (untimed when it has none). */
+static void push_event(event *ev, size_t *n, event_kind kind, const cJSON *o,
+                       const char *time_key) {
+  event *e = &ev[*n];
+  *e = (event){.kind = kind, .o = o, .order = *n};
+  e->timed = num_of(o, time_key, &e->t_us);
+  (*n)++;
+}
+
 /* The events of the transcript, sorted (caller frees); *t0 is the first time (0 when none). */
 static event *events_of(const cJSON *transcript, size_t *n, double *t0, int *rc) {
   const cJSON *conns = list_of(transcript, "connections");
@@ -58,24 +67,14 @@ static event *events_of(const cJSON *transcript, size_t *n, double *t0, int *rc)
   }
   const cJSON *c;
   cJSON_ArrayForEach(c, conns) {
-    if (!cJSON_IsObject(c))
-      continue;
-    event *e = &ev[*n];
-    *e = (event){.kind = EV_OPEN, .o = c, .order = *n};
-    e->timed = num_of(c, "opened_us", &e->t_us);
-    (*n)++;
-    e = &ev[*n];
-    *e = (event){.kind = EV_CLOSE, .o = c, .order = *n};
-    e->timed = num_of(c, "closed_us", &e->t_us);
-    (*n)++;
+    if (cJSON_IsObject(c)) {
+      push_event(ev, n, EV_OPEN, c, "opened_us");
+      push_event(ev, n, EV_CLOSE, c, "closed_us");
+    }
   }
   cJSON_ArrayForEach(c, xs) {
-    if (!cJSON_IsObject(c))
-      continue;
-    event *e = &ev[*n];
-    *e = (event){.kind = EV_EXCHANGE, .o = c, .order = *n};
-    e->timed = num_of(c, "t_us", &e->t_us);
-    (*n)++;
+    if (cJSON_IsObject(c))
+      push_event(ev, n, EV_EXCHANGE, c, "t_us");
   }
   qsort(ev, *n, sizeof *ev, event_cmp);
   *t0 = *n && ev[0].timed ? ev[0].t_us : 0;

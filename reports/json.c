@@ -62,17 +62,6 @@ static cJSON *push_obj(cJSON *a, bool *oom) {
   return v;
 }
 
-/* How the result counts in the totals (harness/runner.c mxc_run_count). */
-static const char *outcome_of(const mxc_scenario_result *r) {
-  if (r->baseline_stale)
-    return "stale_baseline";
-  if (r->baseline_reason)
-    return "expected_failure";
-  return r->verdict == MXC_VERDICT_PASS   ? "pass"
-         : r->verdict == MXC_VERDICT_FAIL ? "fail"
-                                          : "error";
-}
-
 static void add_scenario(cJSON *list, const mxc_scenario_result *r, mxc_level level, bool *oom) {
   const mxc_scenario *sc = r->sc;
   cJSON *s = push_obj(list, oom);
@@ -90,7 +79,7 @@ static void add_scenario(cJSON *list, const mxc_scenario_result *r, mxc_level le
     add_str(rule, "summary", sc->rules[i]->summary, oom);
   }
   add_str(s, "verdict", mxc_verdict_name(r->verdict), oom);
-  add_str(s, "outcome", outcome_of(r), oom);
+  add_str(s, "outcome", mxc_outcome_name(mxc_result_outcome(r)), oom);
   if (r->baseline_reason) {
     cJSON *baseline = s ? add_obj(s, "baseline", oom) : NULL;
     add_str(baseline, "reason", r->baseline_reason, oom);

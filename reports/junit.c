@@ -21,13 +21,12 @@ typedef enum { OUT_PASS, OUT_FAILURE, OUT_ERROR, OUT_SKIPPED } outcome;
 
 /* How a result shows in JUnit: a baselined failure is skipped, a stale baseline entry fails. */
 static outcome outcome_of(const mxc_scenario_result *r) {
-  if (r->baseline_stale)
-    return OUT_FAILURE;
-  if (r->baseline_reason)
-    return OUT_SKIPPED;
-  return r->verdict == MXC_VERDICT_PASS   ? OUT_PASS
-         : r->verdict == MXC_VERDICT_FAIL ? OUT_FAILURE
-                                          : OUT_ERROR;
+  switch (mxc_result_outcome(r)) {
+  case MXC_OUTCOME_PASS: return OUT_PASS;
+  case MXC_OUTCOME_ERROR: return OUT_ERROR;
+  case MXC_OUTCOME_XFAIL: return OUT_SKIPPED;
+  default: return OUT_FAILURE; /* a failure, or a stale baseline entry */
+  }
 }
 
 static const char *group_of(const mxc_scenario_result *r) {
@@ -36,9 +35,7 @@ static const char *group_of(const mxc_scenario_result *r) {
 
 /* The run's name in suite and class names when several runs share the file, else NULL. */
 static const char *label_of(const mxc_run_result *run, size_t nruns) {
-  if (nruns < 2)
-    return NULL;
-  return run->agent ? run->agent : run->client_desc;
+  return nruns < 2 ? NULL : mxc_run_label(run);
 }
 
 static int write_case(mxc_buf *b, const mxc_scenario_result *r, mxc_level level,

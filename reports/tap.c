@@ -60,10 +60,10 @@ static int write_yaml(mxc_buf *b, const mxc_scenario_result *r, mxc_level level)
   if (!rc)
     rc = yaml_str(b, 2, "message", message);
   free(message);
-  const char *severity = r->baseline_stale                 ? "fail"
-                         : r->baseline_reason              ? "todo"
-                         : r->verdict == MXC_VERDICT_ERROR ? "error"
-                                                           : "fail";
+  mxc_outcome o = mxc_result_outcome(r);
+  const char *severity = o == MXC_OUTCOME_XFAIL   ? "todo"
+                         : o == MXC_OUTCOME_ERROR ? "error"
+                                                  : "fail"; /* a failure or a stale entry */
   if (!rc)
     rc = mxc_buf_printf(b, "  severity: %s\n  verdict: %s\n", severity,
                         mxc_verdict_name(r->verdict));
@@ -108,11 +108,12 @@ static int write_yaml(mxc_buf *b, const mxc_scenario_result *r, mxc_level level)
 }
 
 static int write_point(mxc_buf *b, size_t n, const mxc_scenario_result *r, mxc_level level) {
-  bool ok = r->verdict == MXC_VERDICT_PASS && !r->baseline_reason;
+  mxc_outcome o = mxc_result_outcome(r);
+  bool ok = o == MXC_OUTCOME_PASS; /* a stale baseline entry is not ok */
   int rc = mxc_buf_printf(b, "%s %zu - ", ok ? "ok" : "not ok", n);
   if (!rc)
     rc = one_line(b, r->sc->id, true);
-  if (!rc && r->baseline_reason && !r->baseline_stale) {
+  if (!rc && o == MXC_OUTCOME_XFAIL) {
     rc = mxc_buf_printf(b, " # TODO ");
     if (!rc)
       rc = one_line(b, r->baseline_reason, false);

@@ -176,6 +176,13 @@ char *mxc_test_schema_problem(const char *report_text) {
 static const char *const TIME_KEYS[] = {"duration_ms", "started", "t_us", "opened_us",
                                         "closed_us",   "timings", NULL};
 
+static bool is_time_key(const char *key) {
+  for (size_t i = 0; key && TIME_KEYS[i]; i++)
+    if (strcmp(key, TIME_KEYS[i]) == 0)
+      return true;
+  return false;
+}
+
 typedef struct norm_ctx {
   regex_t port, uuid, reqtoken;
   char *ids[4096]; /* the random ids met in this scenario, numbered in order of appearance */
@@ -252,10 +259,7 @@ static void normalise_value(norm_ctx *cx, cJSON *v, const char *key) {
       replace_with_marker(v, child, "<tls-bytes>");
       continue;
     }
-    bool timed = false;
-    for (size_t i = 0; child->string && TIME_KEYS[i]; i++)
-      timed |= strcmp(child->string, TIME_KEYS[i]) == 0;
-    if (timed)
+    if (is_time_key(child->string))
       replace_with_marker(v, child, "<time>");
     else
       normalise_value(cx, child, child->string ? child->string : header);
@@ -313,10 +317,7 @@ static void normalise_run(norm_ctx *cx, cJSON *run) {
       cJSON *r;
       cJSON_ArrayForEach(r, child) normalise_run(cx, r);
     } else {
-      bool timed = false;
-      for (size_t i = 0; child->string && TIME_KEYS[i]; i++)
-        timed |= strcmp(child->string, TIME_KEYS[i]) == 0;
-      if (timed)
+      if (is_time_key(child->string))
         replace_with_marker(run, child, "<time>");
     }
   }
